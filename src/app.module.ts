@@ -1,0 +1,28 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER, RouterModule } from '@nestjs/core';
+import type { AppConfig } from './config/app-config.js';
+import { HttpErrorFilter } from './common/http-error.filter.js';
+import { DeploymentsModule } from './deployments/deployments.module.js';
+import { GitModule } from './git/git.module.js';
+import { HealthModule } from './health/health.module.js';
+import { WebhookModule } from './webhook/webhook.module.js';
+
+@Module({})
+export class AppModule {
+  /** The configuration is validated before Nest starts; ConfigModule hands it out typed. */
+  static forConfig(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ...config })] }),
+        GitModule,
+        WebhookModule,
+        RouterModule.register([{ path: config.webhookPath, module: WebhookModule }]),
+        HealthModule,
+        DeploymentsModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
+    };
+  }
+}

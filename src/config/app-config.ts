@@ -1,0 +1,22 @@
+export const PULL_STRATEGIES = ['rebase', 'ff-only', 'reset'] as const;
+export type PullStrategy = (typeof PULL_STRATEGIES)[number];
+
+/** The validated configuration, as the rest of the application sees it. */
+export interface AppConfig {
+  githubSecret: string;
+  /** Absolute path of the deployed work tree. */
+  repoPath: string;
+  port: number;
+  host: string;
+  webhookPath: string;
+  deployBranch: string;
+  /** `owner/name`; undefined means deliveries from any repository are accepted. */
+  deployRepository: string | undefined;
+  pullStrategy: PullStrategy;
+  deployCommand: string | undefined;
+  deployTimeoutMs: number;
+  adminToken: string | undefined;
+}
+
+/** Names of the variables whose values must never be echoed anywhere. */
+export const SECRET_VARIABLES = ['GITHUB_SECRET', 'ADMIN_TOKEN'] as const;

@@ -1,0 +1,158 @@
+import { stat } from 'node:fs/promises';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import type { PullStrategy } from '../config/app-config.js';
+import { GitStepError } from './git.errors.js';
+
+export type OutputSink = (chunk: string) => void;
+
+export interface WorkTreeFacts {
+  /** undefined on a detached HEAD. */
+  branch: string | undefined;
+  /** The configured URL of `origin`, undefined when there is no such remote. */
+  originUrl: string | undefined;
+}
+
+// simple-git strips every GIT_* variable from git's environment unless it is named
+// here. These are the ones operators use to reach a private origin or that tests
+// use to isolate git; GIT_TERMINAL_PROMPT=0 stops git from waiting for a password
+// that nobody will type.
+const ALLOWED_GIT_ENVIRONMENT = [
+  'GIT_SSH',
+  'GIT_SSH_COMMAND',
+  'GIT_ASKPASS',
+  'GIT_TERMINAL_PROMPT',
+  'GIT_CONFIG_GLOBAL',
+  'GIT_CONFIG_NOSYSTEM',
+  'GIT_AUTHOR_NAME',
+  'GIT_AUTHOR_EMAIL',
+  'GIT_COMMITTER_NAME',
+  'GIT_COMMITTER_EMAIL',
+] as const;
+
+function gitEnvironment(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, val] of Object.entries(process.env)) {
+    if (val === undefined) continue;
+    if (key.startsWith('GIT_') && !(ALLOWED_GIT_ENVIRONMENT as readonly string[]).includes(key)) continue;
+    env[key] = val;
+  }
+  env.GIT_TERMINAL_PROMPT = '0';
+  return env;
+}
+
+function message(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).trim();
+}
+
+/** The only code in hookdeploy that runs git, always in one work tree. */
+export class GitService {
+  constructor(readonly repoPath: string) {}
+
+  private git(signal?: AbortSignal, output?: OutputSink): SimpleGit {
+    const git = simpleGit({
+      baseDir: this.repoPath,
+      allowEnvironment: ALLOWED_GIT_ENVIRONMENT,
+      // simple-git only reports failures that wrote to stderr; `merge-base --is-ancestor`
+      // answers "no" with exit code 1 and silence, so every non-zero exit is an error here.
+      errors: (error, result) =>
+        error ??
+        (result.exitCode === 0
+          ? undefined
+          : new Error(
+              Buffer.concat([...result.stdErr, ...result.stdOut])
+                .toString()
+                .trim() || `git exited with code ${result.exitCode}`,
+            )),
+      ...(signal ? { abort: signal } : {}),
+    }).env(gitEnvironment());
+    if (output) {
+      git.outputHandler((command, stdout, stderr, args) => {
+        output(`$ ${command} ${args.join(' ')}\n`);
+        stdout.on('data', (data: Buffer) => output(data.toString()));
+        stderr.on('data', (data: Buffer) => output(data.toString()));
+      });
+    }
+    return git;
+  }
+
+  /** Facts needed at boot; throws when the path is not a usable git work tree. */
+  async inspect(): Promise<WorkTreeFacts> {
+    const info = await stat(this.repoPath).catch(() => undefined);
+    if (!info) throw new GitStepError(`${this.repoPath} does not exist`);
+    if (!info.isDirectory()) throw new GitStepError(`${this.repoPath} is not a directory`);
+    const git = this.git();
+    const inside = await git.raw(['rev-parse', '--is-inside-work-tree']).catch(() => '');
+    if (inside.trim() !== 'true') throw new GitStepError(`${this.repoPath} is not a git work tree`);
+    // `remote get-url` would expand url.*.insteadOf; the configured value is what names the repository.
+    const originUrl = await git.raw(['config', '--get', 'remote.origin.url']).catch(() => '');
+    return { branch: await this.currentBranch(), originUrl: originUrl.trim() || undefined };
+  }
+
+  async currentBranch(): Promise<string | undefined> {
+    const ref = await this.git()
+      .raw(['symbolic-ref', '--quiet', '--short', 'HEAD'])
+      .catch(() => '');
+    return ref.trim() || undefined;
+  }
+
+  async head(): Promise<string> {
+    return (await this.git().raw(['rev-parse', '--verify', 'HEAD'])).trim();
+  }
+
+  /** Paths of tracked files with uncommitted changes (untracked files do not block a pull). */
+  async trackedChanges(): Promise<string[]> {
+    const status = await this.git().raw(['status', '--porcelain', '--untracked-files=no']);
+    return status
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
+  }
+
+  /**
+   * Moves the work tree to the tip of `origin/<branch>` with the chosen strategy.
+   * On failure the work tree is left as it was before (an interrupted rebase is aborted).
+   */
+  async update(strategy: PullStrategy, branch: string, signal: AbortSignal, output: OutputSink): Promise<void> {
+    const git = this.git(signal, output);
+    try {
+      switch (strategy) {
+        case 'rebase':
+          await git.raw(['pull', '--rebase', '--no-autostash', 'origin', branch]);
+          return;
+        case 'ff-only':
+          await git.raw(['pull', '--ff-only', 'origin', branch]);
+          return;
+        case 'reset':
+          await git.raw(['fetch', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
+          await git.raw(['reset', '--hard', `refs/remotes/origin/${branch}`]);
+          return;
+      }
+    } catch (error) {
+      if (strategy === 'rebase') await this.abortRebase();
+      if (signal.aborted) throw new GitStepError('git was stopped: the deploy timed out');
+      throw new GitStepError(message(error));
+    }
+  }
+
+  private async abortRebase(): Promise<void> {
+    // Fails harmlessly with "no rebase in progress" when the pull stopped before rebasing.
+    await this.git()
+      .raw(['rebase', '--abort'])
+      .catch(() => undefined);
+  }
+
+  /** Whether `sha` is HEAD or an ancestor of it; throws when the commit is not in the repository. */
+  async headContains(sha: string): Promise<boolean> {
+    try {
+      await this.git().raw(['cat-file', '-e', `${sha}^{commit}`]);
+    } catch {
+      throw new GitStepError(`commit ${sha} is not in the repository after the update`);
+    }
+    try {
+      await this.git().raw(['merge-base', '--is-ancestor', sha, 'HEAD']);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

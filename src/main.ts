@@ -1,0 +1,44 @@
+import { Logger } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './bootstrap.js';
+import { ConfigError } from './config/config.error.js';
+import { loadConfig, readEnvironment } from './config/load-config.js';
+
+/** One line on stderr and exit code 1: what an operator needs, no stack trace. */
+function stop(message: string): never {
+  process.stderr.write(`hookdeploy: ${message}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const config = await loadConfig(readEnvironment()).catch((error: unknown) =>
+    stop(error instanceof ConfigError ? error.message : `could not read the configuration: ${String(error)}`),
+  );
+  const app = await createApp(config);
+  const logger = new Logger('hookdeploy');
+
+  await app
+    .listen(config.port, config.host)
+    .catch((error: NodeJS.ErrnoException) =>
+      stop(`cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}`),
+    );
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  logger.log(
+    `listening on http://${config.host}:${port}${config.webhookPath} — deploying ${config.deployRepository ?? 'any repository'} ` +
+      `branch ${config.deployBranch} into ${config.repoPath} (${config.pullStrategy})`,
+  );
+
+  // Nest's own shutdown hooks re-raise the signal (exit 143); the contract wants exit 0
+  // once the running deploy has finished. A second signal kills at once.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.log(`${signal} received: no new deliveries, finishing the running deploy`);
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => stop(`shutdown failed: ${String(error)}`),
+      );
+    });
+  }
+}
+
+await main();

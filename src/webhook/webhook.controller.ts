@@ -1,0 +1,73 @@
+import { Controller, HttpCode, Inject, Logger, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Response } from 'express';
+import type { AppConfig } from '../config/app-config.js';
+import { httpError } from '../common/http-error.js';
+import { DeployQueue, ShuttingDownError } from '../deploy/deploy-queue.js';
+import { DeliveryError, parseDelivery } from './delivery.js';
+import { decide, type DeployTarget } from './push-filter.js';
+import type { RawBodyRequest } from './raw-body.js';
+import { SignatureGuard } from './signature.guard.js';
+
+/** The path comes from WEBHOOK_PATH through the RouterModule. */
+@Controller()
+export class WebhookController {
+  private readonly logger = new Logger('Webhook');
+  private readonly target: DeployTarget;
+
+  constructor(
+    @Inject(DeployQueue) private readonly queue: DeployQueue,
+    @Inject(ConfigService) config: ConfigService<AppConfig, true>,
+  ) {
+    this.target = {
+      branch: config.get('deployBranch', { infer: true }),
+      repository: config.get('deployRepository', { infer: true }),
+    };
+  }
+
+  // Answers before any git work starts: GitHub abandons a delivery after 10 seconds.
+  @Post()
+  @HttpCode(200)
+  @UseGuards(SignatureGuard)
+  receive(@Req() req: RawBodyRequest, @Res({ passthrough: true }) res: Response): object {
+    let delivery;
+    try {
+      delivery = parseDelivery(req.headers, req.rawBody ?? Buffer.alloc(0));
+    } catch (error) {
+      if (!(error instanceof DeliveryError)) throw error;
+      this.logger.warn(`delivery ${String(req.headers['x-github-delivery'] ?? '-')}: ${error.message}`);
+      throw httpError(error.status, error.message);
+    }
+    const tag = `delivery ${delivery.id}`;
+    if (delivery.generatedId) this.logger.warn(`${tag}: no X-GitHub-Delivery header, id generated`);
+
+    const decision = decide(delivery.event, delivery.payload as object, this.target);
+    switch (decision.kind) {
+      case 'pong':
+        this.logger.log(`${tag}: ping`);
+        return { status: 'pong' };
+      case 'ignored':
+        this.logger.log(`${tag}: ignored, ${decision.reason}`);
+        return { status: 'ignored', reason: decision.reason };
+      case 'invalid':
+        this.logger.warn(`${tag}: ${decision.reason}`);
+        throw httpError(400, decision.reason);
+      case 'deploy': {
+        const { push } = decision;
+        let acceptance;
+        try {
+          acceptance = this.queue.accept({ deliveryId: delivery.id, ref: push.ref, sha: push.after });
+        } catch (error) {
+          if (error instanceof ShuttingDownError) throw httpError(503, error.message);
+          throw error;
+        }
+        if (acceptance.status === 'duplicate') {
+          this.logger.log(`${tag}: duplicate of deployment ${acceptance.deploymentId}`);
+          return { status: 'duplicate', deploymentId: acceptance.deploymentId };
+        }
+        res.status(202);
+        return { status: 'queued', deploymentId: acceptance.deploymentId, delivery: delivery.id };
+      }
+    }
+  }
+}
