@@ -12,32 +12,41 @@ export interface WorkTreeFacts {
   originUrl: string | undefined;
 }
 
-// simple-git strips every GIT_* variable from git's environment unless it is named
-// here. These are the ones operators use to reach a private origin or that tests
-// use to isolate git; GIT_TERMINAL_PROMPT=0 stops git from waiting for a password
+// simple-git strips or refuses the GIT_* environment to protect callers that pass
+// untrusted text to git. hookdeploy passes none (the branch is configuration, a sha is
+// checked hex), and what would be stripped is the operator's own setup: GIT_SSH_COMMAND
+// for a deploy key, GIT_SSL_CAINFO, GIT_CONFIG_GLOBAL. So git gets the environment the
+// operator's shell would give it, plus GIT_TERMINAL_PROMPT=0: no prompt for a password
 // that nobody will type.
-const ALLOWED_GIT_ENVIRONMENT = [
-  'GIT_SSH',
-  'GIT_SSH_COMMAND',
-  'GIT_ASKPASS',
-  'GIT_TERMINAL_PROMPT',
-  'GIT_CONFIG_GLOBAL',
-  'GIT_CONFIG_NOSYSTEM',
-  'GIT_AUTHOR_NAME',
-  'GIT_AUTHOR_EMAIL',
-  'GIT_COMMITTER_NAME',
-  'GIT_COMMITTER_EMAIL',
-] as const;
+const OPERATOR_ENVIRONMENT_FLAGS = {
+  allowUnsafeSshCommand: true,
+  allowUnsafeConfigPaths: true,
+  allowUnsafeConfigEnvCount: true,
+  allowUnsafeAskPass: true,
+  allowUnsafeGitProxy: true,
+  allowUnsafeTemplateDir: true,
+  allowUnsafeExec: true,
+} as const;
 
-function gitEnvironment(): Record<string, string> {
+// Interactive helpers have no use in an unattended pull; simple-git refuses them outright.
+const INTERACTIVE_VARIABLES = new Set([
+  'EDITOR',
+  'VISUAL',
+  'PAGER',
+  'PREFIX',
+  'GIT_EDITOR',
+  'GIT_SEQUENCE_EDITOR',
+  'GIT_PAGER',
+  'GIT_EXTERNAL_DIFF',
+]);
+
+function gitEnvironment(): { env: Record<string, string>; allowed: string[] } {
   const env: Record<string, string> = {};
   for (const [key, val] of Object.entries(process.env)) {
-    if (val === undefined) continue;
-    if (key.startsWith('GIT_') && !(ALLOWED_GIT_ENVIRONMENT as readonly string[]).includes(key)) continue;
-    env[key] = val;
+    if (val !== undefined && !INTERACTIVE_VARIABLES.has(key)) env[key] = val;
   }
   env.GIT_TERMINAL_PROMPT = '0';
-  return env;
+  return { env, allowed: Object.keys(env).filter((key) => key.startsWith('GIT_')) };
 }
 
 function message(error: unknown): string {
@@ -49,9 +58,11 @@ export class GitService {
   constructor(readonly repoPath: string) {}
 
   private git(signal?: AbortSignal, output?: OutputSink): SimpleGit {
+    const { env, allowed } = gitEnvironment();
     const git = simpleGit({
       baseDir: this.repoPath,
-      allowEnvironment: ALLOWED_GIT_ENVIRONMENT,
+      allowEnvironment: allowed,
+      unsafe: OPERATOR_ENVIRONMENT_FLAGS,
       // simple-git only reports failures that wrote to stderr; `merge-base --is-ancestor`
       // answers "no" with exit code 1 and silence, so every non-zero exit is an error here.
       errors: (error, result) =>
@@ -64,7 +75,7 @@ export class GitService {
                 .trim() || `git exited with code ${result.exitCode}`,
             )),
       ...(signal ? { abort: signal } : {}),
-    }).env(gitEnvironment());
+    }).env(env);
     if (output) {
       git.outputHandler((command, stdout, stderr, args) => {
         output(`$ ${command} ${args.join(' ')}\n`);
