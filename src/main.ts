@@ -14,8 +14,12 @@ async function main(): Promise<void> {
   const config = await loadConfig(readEnvironment()).catch((error: unknown) =>
     stop(error instanceof ConfigError ? error.message : `could not read the configuration: ${String(error)}`),
   );
-  const app = await createApp(config);
+  const app = await createApp(config).catch((error: unknown) => stop(`could not start: ${String(error)}`));
   const logger = new Logger('hookdeploy');
+  // A deploy tool that dies on an unforeseen rejection takes every later push down with it.
+  process.on('unhandledRejection', (reason) => {
+    logger.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+  });
 
   await app
     .listen(config.port, config.host)

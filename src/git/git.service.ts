@@ -131,7 +131,8 @@ export class GitService {
           await git.raw(['pull', '--rebase', '--no-autostash', 'origin', branch]);
           return;
         case 'ff-only':
-          await git.raw(['pull', '--ff-only', 'origin', branch]);
+          // --no-rebase: a pull.rebase setting in the repository must not turn this into a rebase.
+          await git.raw(['pull', '--ff-only', '--no-rebase', 'origin', branch]);
           return;
         case 'reset':
           await git.raw(['fetch', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
