@@ -9,6 +9,8 @@ describe('deploys', () => {
   let t: TestApp;
   const start = async (options: TestAppOptions = {}): Promise<TestApp> => (t = await TestApp.start(options));
   afterEach(async () => {
+    // Failures log git's and the command's errors: none of them may carry the secret.
+    expect(t.logs.text()).not.toContain(TEST_SECRET);
     await t?.close();
   });
 
