@@ -1,0 +1,133 @@
+import { describe, expect, it } from '@jest/globals';
+import { parseEnvironment, type EnvSettings, type Environment } from './env.schema.js';
+
+const SECRET = 'gh-secret-9f8e7d';
+const TOKEN = 'admin-token-1a2b3c';
+const REQUIRED = { GITHUB_SECRET: SECRET, REPO_PATH: '/srv/app' };
+
+function settings(env: Environment, cwd?: string): EnvSettings {
+  const result = parseEnvironment(env, cwd);
+  if (Array.isArray(result)) throw new Error(`unexpected problems: ${result.join('; ')}`);
+  return result;
+}
+
+function problems(env: Environment): string[] {
+  const result = parseEnvironment(env, '/work');
+  if (!Array.isArray(result)) throw new Error('parseEnvironment accepted the environment');
+  return result;
+}
+
+describe('parseEnvironment', () => {
+  it('applies the documented defaults', () => {
+    expect(settings(REQUIRED)).toEqual({
+      githubSecret: SECRET,
+      repoPath: '/srv/app',
+      port: 8000,
+      host: '0.0.0.0',
+      webhookPath: '/github',
+      deployBranch: undefined,
+      deployRepository: undefined,
+      pullStrategy: 'rebase',
+      deployCommand: undefined,
+      deployTimeoutMs: 600_000,
+      adminToken: undefined,
+    });
+  });
+
+  it('reads every variable', () => {
+    const env = {
+      ...REQUIRED,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      WEBHOOK_PATH: '/hooks/github/',
+      DEPLOY_BRANCH: 'refs/heads/release/v2',
+      DEPLOY_REPOSITORY: 'octo-org/hello.world',
+      PULL_STRATEGY: 'ff-only',
+      DEPLOY_COMMAND: 'make deploy',
+      DEPLOY_TIMEOUT: '1.5',
+      ADMIN_TOKEN: TOKEN,
+    };
+    expect(settings(env)).toEqual({
+      githubSecret: SECRET,
+      repoPath: '/srv/app',
+      port: 0,
+      host: '127.0.0.1',
+      webhookPath: '/hooks/github',
+      deployBranch: 'release/v2',
+      deployRepository: 'octo-org/hello.world',
+      pullStrategy: 'ff-only',
+      deployCommand: 'make deploy',
+      deployTimeoutMs: 1500,
+      adminToken: TOKEN,
+    });
+  });
+
+  it('treats empty and blank values as unset', () => {
+    const blank = { PORT: '', HOST: ' ', WEBHOOK_PATH: '', DEPLOY_BRANCH: '', PULL_STRATEGY: '', DEPLOY_TIMEOUT: '' };
+    expect(settings({ ...REQUIRED, ...blank, DEPLOY_COMMAND: '', ADMIN_TOKEN: '' })).toEqual(settings(REQUIRED));
+    expect(problems({ GITHUB_SECRET: '', REPO_PATH: '  ' })).toEqual([
+      expect.stringContaining('GITHUB_SECRET'),
+      expect.stringContaining('REPO_PATH'),
+    ]);
+  });
+
+  it('resolves a relative REPO_PATH against the given working directory', () => {
+    expect(settings({ ...REQUIRED, REPO_PATH: '../app' }, '/srv/hookdeploy').repoPath).toBe('/srv/app');
+  });
+
+  it.each<[string, Record<string, string | undefined>]>([
+    ['GITHUB_SECRET', { GITHUB_SECRET: undefined }],
+    ['REPO_PATH', { REPO_PATH: undefined }],
+    ['PORT', { PORT: 'http' }],
+    ['PORT', { PORT: '65536' }],
+    ['PORT', { PORT: '-1' }],
+    ['PORT', { PORT: '80.5' }],
+    ['HOST', { HOST: 'local host' }],
+    ['WEBHOOK_PATH', { WEBHOOK_PATH: 'github' }],
+    ['WEBHOOK_PATH', { WEBHOOK_PATH: '/git hub' }],
+    ['WEBHOOK_PATH', { WEBHOOK_PATH: '/health' }],
+    ['WEBHOOK_PATH', { WEBHOOK_PATH: '/health/' }],
+    ['WEBHOOK_PATH', { WEBHOOK_PATH: '/deployments' }],
+    ['WEBHOOK_PATH', { WEBHOOK_PATH: '/deployments/github' }],
+    ['DEPLOY_BRANCH', { DEPLOY_BRANCH: 'feature..x' }],
+    ['DEPLOY_BRANCH', { DEPLOY_BRANCH: 'has space' }],
+    ['DEPLOY_BRANCH', { DEPLOY_BRANCH: '-main' }],
+    ['DEPLOY_BRANCH', { DEPLOY_BRANCH: 'main.lock' }],
+    ['DEPLOY_REPOSITORY', { DEPLOY_REPOSITORY: 'just-a-name' }],
+    ['DEPLOY_REPOSITORY', { DEPLOY_REPOSITORY: 'https://github.com/o/n' }],
+    ['PULL_STRATEGY', { PULL_STRATEGY: 'merge' }],
+    ['DEPLOY_TIMEOUT', { DEPLOY_TIMEOUT: '0' }],
+    ['DEPLOY_TIMEOUT', { DEPLOY_TIMEOUT: '-5' }],
+    ['DEPLOY_TIMEOUT', { DEPLOY_TIMEOUT: 'ten' }],
+  ])('names %s when it is %j', (variable, changes) => {
+    expect(problems({ ...REQUIRED, ...changes })).toEqual([expect.stringMatching(new RegExp(`^${variable}\\b`))]);
+  });
+
+  it('reports every problem at once', () => {
+    const all = problems({ PORT: 'x', WEBHOOK_PATH: '/health', PULL_STRATEGY: 'merge', DEPLOY_TIMEOUT: '0' });
+    expect(all.map((problem) => problem.split(' ')[0])).toEqual([
+      'GITHUB_SECRET',
+      'REPO_PATH',
+      'PORT',
+      'WEBHOOK_PATH',
+      'PULL_STRATEGY',
+      'DEPLOY_TIMEOUT',
+    ]);
+  });
+
+  it('never quotes the GITHUB_SECRET or ADMIN_TOKEN values in a problem', () => {
+    const bad = {
+      PORT: 'x',
+      HOST: 'a b',
+      WEBHOOK_PATH: 'x',
+      DEPLOY_BRANCH: '..',
+      DEPLOY_REPOSITORY: 'x',
+      PULL_STRATEGY: 'x',
+      DEPLOY_TIMEOUT: 'x',
+    };
+    const text = problems({ GITHUB_SECRET: SECRET, ADMIN_TOKEN: TOKEN, ...bad, REPO_PATH: undefined }).join('\n');
+    expect(text).toContain('REPO_PATH');
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain(TOKEN);
+  });
+});

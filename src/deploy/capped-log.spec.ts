@@ -1,0 +1,54 @@
+import { describe, expect, it } from '@jest/globals';
+import { CappedLog, LOG_CAP_BYTES } from './capped-log.js';
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz';
+
+function logOf(cap: number, ...chunks: string[]): string {
+  const log = new CappedLog(cap);
+  for (const chunk of chunks) log.append(chunk);
+  return log.toString();
+}
+
+const omitted = (count: number): string => `\n[... ${count} characters of output omitted ...]\n`;
+
+describe('CappedLog', () => {
+  it('is empty before anything is appended', () => {
+    expect(new CappedLog().toString()).toBe('');
+  });
+
+  it.each([
+    ['one chunk under the cap', ['hello\n']],
+    ['several chunks under the cap', ['$ git pull\n', 'Already up to date.\n']],
+    ['chunks exactly filling the cap', ['a'.repeat(15), 'b'.repeat(25)]],
+  ])('keeps %s whole', (_name, chunks) => {
+    expect(logOf(40, ...chunks)).toBe(chunks.join(''));
+  });
+
+  it('keeps a large output under the default cap whole', () => {
+    const output = 'x'.repeat(LOG_CAP_BYTES);
+    expect(logOf(LOG_CAP_BYTES, output)).toBe(output);
+  });
+
+  it('keeps the first and the last half of the cap around a marker counting the omitted characters', () => {
+    expect(logOf(10, 'abcdefghij', 'klm')).toBe(`abcde${omitted(3)}ijklm`);
+  });
+
+  it('keeps counting what it omits as output keeps coming', () => {
+    expect(logOf(10, 'abcdefghij', 'klm', 'nopqrstuvwxyz')).toBe(`abcde${omitted(16)}vwxyz`);
+  });
+
+  it('behaves alike for many small appends and one small overflowing append', () => {
+    const oneByOne = logOf(10, ...ALPHABET.split(''));
+    expect(oneByOne).toBe(`abcde${omitted(16)}vwxyz`);
+    expect(logOf(10, ALPHABET.slice(0, 10), ALPHABET.slice(10))).toBe(oneByOne);
+  });
+
+  // Bug: the first overflowing chunk goes wholly to the tail, so the head keeps only
+  // what was appended before it (nothing at all for a single big chunk).
+  it.failing.each([
+    ['one big append', [ALPHABET]],
+    ['a short append then a big one', ['abc', ALPHABET.slice(3)]],
+  ])('keeps the same head and tail for %s as for many small appends', (_name, chunks) => {
+    expect(logOf(10, ...chunks)).toBe(logOf(10, ...ALPHABET.split('')));
+  });
+});
