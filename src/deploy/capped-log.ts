@@ -19,11 +19,13 @@ export class CappedLog {
       return;
     }
     if (this.dropped === 0) {
-      // First overflow: everything past the first half moves to the tail.
-      this.tail = this.head.slice(half);
-      this.head = this.head.slice(0, half);
+      // First overflow: the head keeps the first half of everything so far, the rest is tail.
+      const all = this.head + chunk;
+      this.head = all.slice(0, half);
+      this.tail = all.slice(half);
+    } else {
+      this.tail += chunk;
     }
-    this.tail += chunk;
     if (this.tail.length > half) {
       this.dropped += this.tail.length - half;
       this.tail = this.tail.slice(this.tail.length - half);
