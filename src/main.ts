@@ -1,8 +1,12 @@
 import { Logger } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './bootstrap.js';
 import { ConfigError } from './config/config.error.js';
 import { loadConfig, readEnvironment } from './config/load-config.js';
+
+const logger = new Logger('hookdeploy');
+let app: NestExpressApplication | undefined;
 
 /** One line on stderr and exit code 1: what an operator needs, no stack trace. */
 function stop(message: string): never {
@@ -10,17 +14,34 @@ function stop(message: string): never {
   process.exit(1);
 }
 
+/**
+ * Nest's own shutdown hooks re-raise the signal (exit 143); the contract wants exit 0
+ * once the running deploy has finished. Installed first, so a signal during start-up
+ * also ends cleanly. A second signal kills at once.
+ */
+function exitCleanlyOn(signal: NodeJS.Signals): void {
+  process.once(signal, () => {
+    if (!app) process.exit(0);
+    logger.log(`${signal} received: accepting no more deliveries; a running deploy may finish`);
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => stop(`shutdown failed: ${String(error)}`),
+    );
+  });
+}
+
 async function main(): Promise<void> {
-  const config = await loadConfig(readEnvironment()).catch((error: unknown) =>
-    stop(error instanceof ConfigError ? error.message : `could not read the configuration: ${String(error)}`),
-  );
-  const app = await createApp(config).catch((error: unknown) => stop(`could not start: ${String(error)}`));
-  const logger = new Logger('hookdeploy');
+  exitCleanlyOn('SIGTERM');
+  exitCleanlyOn('SIGINT');
   // A deploy tool that dies on an unforeseen rejection takes every later push down with it.
   process.on('unhandledRejection', (reason) => {
     logger.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
   });
 
+  const config = await loadConfig(readEnvironment()).catch((error: unknown) =>
+    stop(error instanceof ConfigError ? error.message : `could not read the configuration: ${String(error)}`),
+  );
+  app = await createApp(config).catch((error: unknown) => stop(`could not start: ${String(error)}`));
   await app
     .listen(config.port, config.host)
     .catch((error: NodeJS.ErrnoException) =>
@@ -31,18 +52,6 @@ async function main(): Promise<void> {
     `listening on http://${config.host}:${port}${config.webhookPath} — deploying ${config.deployRepository ?? 'any repository'} ` +
       `branch ${config.deployBranch} into ${config.repoPath} (${config.pullStrategy})`,
   );
-
-  // Nest's own shutdown hooks re-raise the signal (exit 143); the contract wants exit 0
-  // once the running deploy has finished. A second signal kills at once.
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      logger.log(`${signal} received: no new deliveries, finishing the running deploy`);
-      app.close().then(
-        () => process.exit(0),
-        (error: unknown) => stop(`shutdown failed: ${String(error)}`),
-      );
-    });
-  }
 }
 
 await main();

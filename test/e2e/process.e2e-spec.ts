@@ -96,7 +96,7 @@ describe('the service process', () => {
     await service.waitForLine(/Repository updated with commit/);
 
     service.child.kill('SIGTERM');
-    await service.waitForLine(/SIGTERM received/);
+    await service.waitForLine(/SIGTERM received: accepting no more deliveries/);
     // The server still answers while it drains, so GitHub records a failure it can redeliver.
     const late = await send(await fixture.commitAndPush());
     expect(late.status).toBe(503);
