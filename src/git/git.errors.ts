@@ -5,3 +5,11 @@ export class GitStepError extends Error {
     this.name = 'GitStepError';
   }
 }
+
+/** No `git` executable on PATH: nothing about REPO_PATH can be known. */
+export class GitMissingError extends Error {
+  constructor() {
+    super('git was not found on PATH; install git (apt-get install git)');
+    this.name = 'GitMissingError';
+  }
+}

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import type { PullStrategy } from '../config/app-config.js';
-import { GitStepError } from './git.errors.js';
+import { SECRET_VARIABLES, type PullStrategy } from '../config/app-config.js';
+import { GitMissingError, GitStepError } from './git.errors.js';
 
 export type OutputSink = (chunk: string) => void;
 
@@ -45,6 +45,8 @@ function gitEnvironment(): { env: Record<string, string>; allowed: string[] } {
   for (const [key, val] of Object.entries(process.env)) {
     if (val !== undefined && !INTERACTIVE_VARIABLES.has(key)) env[key] = val;
   }
+  // Hooks and GIT_SSH_COMMAND run with this environment; they have no business with hookdeploy's secrets.
+  for (const name of SECRET_VARIABLES) delete env[name];
   env.GIT_TERMINAL_PROMPT = '0';
   return { env, allowed: Object.keys(env).filter((key) => key.startsWith('GIT_')) };
 }
@@ -92,7 +94,10 @@ export class GitService {
     if (!info) throw new GitStepError(`${this.repoPath} does not exist`);
     if (!info.isDirectory()) throw new GitStepError(`${this.repoPath} is not a directory`);
     const git = this.git();
-    const inside = await git.raw(['rev-parse', '--is-inside-work-tree']).catch(() => '');
+    const inside = await git.raw(['rev-parse', '--is-inside-work-tree']).catch((error: Error) => {
+      if (/ENOENT/.test(error.message)) throw new GitMissingError();
+      return '';
+    });
     if (inside.trim() !== 'true') throw new GitStepError(`${this.repoPath} is not a git work tree`);
     // `remote get-url` would expand url.*.insteadOf; the configured value is what names the repository.
     const originUrl = await git.raw(['config', '--get', 'remote.origin.url']).catch(() => '');

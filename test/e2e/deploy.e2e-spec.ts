@@ -178,6 +178,8 @@ describe('deploys', () => {
       expect(deployment).toMatchObject({ status: 'failed', headAfter: sha, error: expect.stringContaining('code 3') });
       expect(deployment.log).toContain('building');
       expect(deployment.log).toContain('broken');
+      // The work tree moved, but the deployment failed: no success line.
+      expect(t.logs.text()).not.toContain(`Repository updated with commit ${sha.slice(0, 7)}`);
       const next = await pushAndDeploy();
       expect(next.deployment.status).toBe('failed');
       expect(next.deployment.headAfter).toBe(next.sha);
@@ -210,6 +212,27 @@ describe('deploys', () => {
       expect(deployment.status).toBe('succeeded');
       const lines = (await readFile(join(t.fixture.root, 'env.txt'), 'utf8')).trim().split('\n');
       expect(lines).toEqual([sha, before, 'refs/heads/main', 'env-delivery', String(deployment.id), 'none', 'none']);
+    });
+
+    it('git and its hooks never see the secrets either', async () => {
+      await start({ env: { PULL_STRATEGY: 'reset' } });
+      // reference-transaction runs on every ref update, whatever the strategy.
+      const hook = join(t.fixture.deploy, '.git', 'hooks', 'reference-transaction');
+      await writeFile(hook, '#!/bin/sh\necho "${GITHUB_SECRET:-none} ${ADMIN_TOKEN:-none}" >> ../hook.txt\n', {
+        mode: 0o755,
+      });
+      process.env.GITHUB_SECRET = TEST_SECRET;
+      process.env.ADMIN_TOKEN = 'admin-token-in-the-environment';
+      try {
+        const { deployment } = await pushAndDeploy();
+        expect(deployment.status).toBe('succeeded');
+      } finally {
+        delete process.env.GITHUB_SECRET;
+        delete process.env.ADMIN_TOKEN;
+      }
+      const lines = (await readFile(join(t.fixture.root, 'hook.txt'), 'utf8')).trim().split('\n');
+      expect(lines.length).toBeGreaterThan(0);
+      expect(new Set(lines)).toEqual(new Set(['none none']));
     });
 
     it('runs nothing from the payload: $(...) and backticks stay text', async () => {
