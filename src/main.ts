@@ -38,7 +38,10 @@ async function main(): Promise<void> {
     logger.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
   });
 
-  const config = await loadConfig(readEnvironment()).catch((error: unknown) =>
+  // .env values join the environment (which wins), as with Nest's ConfigModule: git and
+  // DEPLOY_COMMAND see them too, so a GIT_SSH_COMMAND in .env works.
+  Object.assign(process.env, readEnvironment());
+  const config = await loadConfig(process.env).catch((error: unknown) =>
     stop(error instanceof ConfigError ? error.message : `could not read the configuration: ${String(error)}`),
   );
   app = await createApp(config).catch((error: unknown) => stop(`could not start: ${String(error)}`));

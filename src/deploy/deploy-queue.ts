@@ -67,9 +67,18 @@ export class DeployQueue implements BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(): Promise<void> {
     this.accepting = false;
-    if (!this.worker) return;
-    this.logger.log('shutting down: waiting for the running deployment to finish');
-    await this.idle();
+    if (this.worker) {
+      this.logger.log('shutting down: waiting for the running deployment to finish');
+      await this.idle();
+    }
+    const waiting = this.store.nextQueued();
+    if (waiting) {
+      // These deliveries were answered 202 and GitHub will not send them again by itself.
+      this.logger.warn(
+        `deployment ${waiting.id} (deliveries ${waiting.deliveries.join(', ')}) was waiting and did not run; ` +
+          `push again or redeliver one of them once hookdeploy is back`,
+      );
+    }
   }
 
   private startWorker(): void {
@@ -79,7 +88,7 @@ export class DeployQueue implements BeforeApplicationShutdown {
   }
 
   private async work(): Promise<void> {
-    // A deployment still queued at shutdown stays queued in the store for the next start.
+    // At shutdown the loop stops before the next deployment; it stays queued in the store.
     for (let next = this.store.nextQueued(); next && this.accepting; next = this.store.nextQueued()) {
       try {
         await this.runner.run(next);

@@ -52,9 +52,12 @@ export class DeployRunner {
       headBefore = await this.git.head();
       await this.updateWorkTree(queued, deadline.signal, log);
       headAfter = await this.git.head();
-      this.logger.log(`${label}: Repository updated with commit ${headAfter.slice(0, 7)}`);
-      await this.runDeployCommand(queued, headBefore, headAfter, deadline.signal, log);
-      this.logger.log(`${label}: succeeded`);
+      if (this.config.deployCommand !== undefined) {
+        this.logger.log(`${label}: work tree at ${headAfter.slice(0, 7)}, running the deploy command`);
+        await this.runDeployCommand(queued, headBefore, headAfter, deadline.signal, log);
+      }
+      // The contract's success line: only once everything, the command included, worked.
+      this.logger.log(`${label}: succeeded. Repository updated with commit ${headAfter.slice(0, 7)}`);
       return this.finish(queued.id, { status: 'succeeded', headBefore, headAfter, log });
     } catch (error) {
       headAfter = await this.git.head().catch(() => headAfter);
@@ -96,8 +99,7 @@ export class DeployRunner {
     signal: AbortSignal,
     log: CappedLog,
   ): Promise<void> {
-    const command = this.config.deployCommand;
-    if (command === undefined) return;
+    const command = this.config.deployCommand!;
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const name of SECRET_VARIABLES) delete env[name];
     Object.assign(env, {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -62,38 +62,65 @@ describe('the service process', () => {
     });
   });
 
-  it('reads .env from its working directory; the environment wins', async () => {
+  /** Signed push deliveries to a running service, as GitHub sends them. */
+  const sender =
+    (port: number, path = '/github') =>
+    async (sha: string, id?: string) => {
+      const { headers, body } = signedDelivery(pushPayload({ after: sha }), { secret: SECRET, ...(id ? { id } : {}) });
+      return fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers, body });
+    };
+
+  it('reads .env from its working directory into the environment; the environment wins', async () => {
     fixture = await GitFixture.create();
     await writeFile(
       join(fixture.root, '.env'),
-      `# comment\nGITHUB_SECRET=${SECRET}\nREPO_PATH=${fixture.deploy}\nHOST=127.0.0.1\nWEBHOOK_PATH=/from-file\nPORT=1\n`,
+      [
+        '# comment',
+        `GITHUB_SECRET=${SECRET}`,
+        `REPO_PATH=${fixture.deploy}`,
+        'HOST=127.0.0.1',
+        'WEBHOOK_PATH=/from-file',
+        'PORT=1',
+        'FROM_DOTENV=seen by the deploy command',
+        'DEPLOY_COMMAND=echo "$FROM_DOTENV" > ../dotenv.txt',
+      ].join('\n'),
     );
     service = ServiceProcess.start({ PORT: '0' }, fixture.root);
     const match = await service.waitForLine(/listening on http:\/\/127\.0\.0\.1:(\d+)(\/\S+)/);
     expect(Number(match[1])).toBeGreaterThan(1);
     expect(match[2]).toBe('/from-file');
+
+    const send = sender(Number(match[1]), '/from-file');
+    const sha = await fixture.commitAndPush();
+    expect((await send(sha)).status).toBe(202);
+    await service.waitForLine(/succeeded\. Repository updated with commit/);
+    expect(await readFile(join(fixture.root, 'dotenv.txt'), 'utf8')).toBe('seen by the deploy command\n');
     expect(service.text()).not.toContain(SECRET);
   });
 
-  it('SIGTERM during a deploy: refuses new deliveries, finishes the deploy, exits 0', async () => {
+  it('without git on PATH, says so in one line and exits 1', async () => {
+    fixture = await GitFixture.create();
+    service = ServiceProcess.start({ ...baseEnv(), PATH: '/nonexistent' }, fixture.root);
+    expect(await service.exitCode()).toBe(1);
+    expect(service.output).toEqual([
+      'hookdeploy: invalid configuration: git was not found on PATH; install git (apt-get install git)',
+    ]);
+  });
+
+  it('SIGTERM during a deploy: refuses new deliveries, finishes the deploy, names the one left waiting, exits 0', async () => {
     fixture = await GitFixture.create();
     const release = join(fixture.root, 'release');
     service = ServiceProcess.start(
-      {
-        ...baseEnv(),
-        DEPLOY_COMMAND: `while [ ! -e "${release}" ]; do sleep 0.05; done; echo finished > ../finished.txt`,
-      },
+      { ...baseEnv(), DEPLOY_COMMAND: `while [ ! -e "${release}" ]; do sleep 0.05; done` },
       fixture.root,
     );
-    const url = `http://127.0.0.1:${await service.port()}/github`;
-    const send = async (sha: string) => {
-      const { headers, body } = signedDelivery(pushPayload({ after: sha }), { secret: SECRET });
-      return fetch(url, { method: 'POST', headers, body });
-    };
+    const send = sender(await service.port());
 
     const sha = await fixture.commitAndPush();
     expect((await send(sha)).status).toBe(202);
-    await service.waitForLine(/Repository updated with commit/);
+    await service.waitForLine(/running the deploy command/);
+    const waiting = await send(await fixture.commitAndPush(), 'left-waiting');
+    expect(await waiting.json()).toMatchObject({ status: 'queued', deploymentId: 2 });
 
     service.child.kill('SIGTERM');
     await service.waitForLine(/SIGTERM received: accepting no more deliveries/);
@@ -105,7 +132,8 @@ describe('the service process', () => {
 
     await writeFile(release, '');
     expect(await service.exitCode()).toBe(0);
-    expect(service.text()).toMatch(/deployment 1 .*: succeeded/);
+    expect(service.text()).toMatch(/deployment 1 .*: succeeded\. Repository updated with commit/);
+    expect(service.text()).toMatch(/deployment 2 \(deliveries left-waiting\) was waiting and did not run/);
     expect(await fixture.deployHead()).toBe(sha);
   });
 
