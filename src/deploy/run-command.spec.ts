@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KILL_GRACE_MS, runCommand, type CommandResult } from './run-command.js';
+import { isAlive, waitFor } from '../../test/fixtures/wait.js';
 
 const BASE_ENV = { PATH: process.env.PATH };
 
@@ -21,24 +22,6 @@ async function run(
   return { ...result, output, ms: Date.now() - started };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Polls until `condition` holds; fails after `timeoutMs`. */
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 async function pidIn(file: string): Promise<number> {
   let pid = NaN;
   await waitFor(`${file} holds a pid`, async () => {
@@ -55,7 +38,7 @@ describe('runCommand', () => {
     dir = await mkdtemp(join(tmpdir(), 'hookdeploy-run-'));
   });
   afterAll(async () => {
-    for (const pid of leftovers) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of leftovers) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -86,10 +69,10 @@ describe('runCommand', () => {
     const result = run(`sleep 30 & echo $! > '${pidfile}'; wait`, { signal: controller.signal });
     const grandchild = await pidIn(pidfile);
     leftovers.push(grandchild);
-    expect(alive(grandchild)).toBe(true);
+    expect(isAlive(grandchild)).toBe(true);
     controller.abort();
     expect(await result).toMatchObject({ exitCode: null, signal: 'SIGTERM', timedOut: true });
-    await waitFor(`sleep ${grandchild} is gone`, () => !alive(grandchild));
+    await waitFor(`sleep ${grandchild} is gone`, () => !isAlive(grandchild));
   });
 
   it('kills a command that was aborted before it started', async () => {
@@ -113,7 +96,7 @@ describe('runCommand', () => {
       const settled = await result;
       expect(settled).toMatchObject({ exitCode: null, signal: 'SIGKILL', timedOut: true });
       expect(Date.now() - aborted).toBeGreaterThanOrEqual(KILL_GRACE_MS - 100);
-      await waitFor(`sleep ${grandchild} is gone`, () => !alive(grandchild));
+      await waitFor(`sleep ${grandchild} is gone`, () => !isAlive(grandchild));
     },
     KILL_GRACE_MS + 5000,
   );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { HttpException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
+import { rejection } from '../../test/fixtures/guard-rejection.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 
 const TOKEN = 'admin-token-7a8b9c';
@@ -10,16 +10,6 @@ function guardAgainst(adminToken: string | undefined, authorization?: string): (
   const guard = new AdminTokenGuard(new ConfigService(adminToken === undefined ? {} : { adminToken }));
   const req = { method: 'GET', path: '/deployments', headers: authorization === undefined ? {} : { authorization } };
   return () => guard.canActivate(new ExecutionContextHost([req, {}]));
-}
-
-function rejection(attempt: () => boolean): HttpException {
-  try {
-    attempt();
-  } catch (error) {
-    if (error instanceof HttpException) return error;
-    throw error;
-  }
-  throw new Error('the guard let the request through');
 }
 
 describe('AdminTokenGuard', () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { HttpException, Logger, type LoggerService } from '@nestjs/common';
+import { Logger, type LoggerService } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
+import { rejection } from '../../test/fixtures/guard-rejection.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { SignatureGuard } from './signature.guard.js';
 import { sign } from './verify-signature.js';
@@ -18,16 +19,6 @@ function guardAgainst(headers: IncomingHttpHeaders, rawBody: Buffer | undefined)
   const guard = new SignatureGuard(new ConfigService({ githubSecret: SECRET }));
   const req = { headers, rawBody };
   return () => guard.canActivate(new ExecutionContextHost([req, {}]));
-}
-
-function rejection(attempt: () => boolean): HttpException {
-  try {
-    attempt();
-  } catch (error) {
-    if (error instanceof HttpException) return error;
-    throw error;
-  }
-  throw new Error('the guard let the request through');
 }
 
 describe('SignatureGuard', () => {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { git } from '../fixtures/git-fixture.js';
+import { isAlive, waitFor } from '../fixtures/wait.js';
 import { TEST_SECRET, TestApp, type TestAppOptions } from '../fixtures/test-app.js';
 
 describe('deploys', () => {
@@ -46,7 +47,7 @@ describe('deploys', () => {
       const first = await t.fixture.commitAndPush('first');
       const a = await t.deliverPush({ after: first });
       // The command runs once the work tree is at `first`: from here on, pushes must wait.
-      await waitFor(async () => (await t.fixture.deployHead()) === first);
+      await waitFor('the first deploy runs its command', async () => (await t.fixture.deployHead()) === first);
       expect(t.store.get(a.body.deploymentId)?.status).toBe('running');
 
       const second = await t.fixture.commitAndPush('second');
@@ -191,7 +192,7 @@ describe('deploys', () => {
       expect(deployment.status).toBe('failed');
       expect(deployment.error).toMatch(/timed out after 1s/);
       const pid = Number(await readFile(join(t.fixture.deploy, `${deployment.id}.pid`), 'utf8'));
-      await waitFor(() => !isAlive(pid));
+      await waitFor(`sleep ${pid} is gone`, () => !isAlive(pid));
     });
   });
 
@@ -264,20 +265,3 @@ describe('deploys', () => {
     });
   });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
