@@ -1,9 +1,13 @@
 import { stat } from 'node:fs/promises';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { SECRET_VARIABLES, type PullStrategy } from '../config/app-config.js';
+import { runProcess } from '../process/run-process.js';
 import { GitMissingError, GitStepError } from './git.errors.js';
 
 export type OutputSink = (chunk: string) => void;
+
+/** How much of a failed git command's output becomes the deployment's error. */
+const ERROR_OUTPUT_CHARS = 2000;
 
 export interface WorkTreeFacts {
   /** undefined on a detached HEAD. */
@@ -51,17 +55,14 @@ function gitEnvironment(): { env: Record<string, string>; allowed: string[] } {
   return { env, allowed: Object.keys(env).filter((key) => key.startsWith('GIT_')) };
 }
 
-function message(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).trim();
-}
-
 /** The only code in hookdeploy that runs git, always in one work tree. */
 export class GitService {
   constructor(readonly repoPath: string) {}
 
-  private git(signal?: AbortSignal, output?: OutputSink): SimpleGit {
+  /** simple-git for the short local queries; the network step goes through runGit(). */
+  private git(): SimpleGit {
     const { env, allowed } = gitEnvironment();
-    const git = simpleGit({
+    return simpleGit({
       baseDir: this.repoPath,
       allowEnvironment: allowed,
       unsafe: OPERATOR_ENVIRONMENT_FLAGS,
@@ -76,16 +77,30 @@ export class GitService {
                 .toString()
                 .trim() || `git exited with code ${result.exitCode}`,
             )),
-      ...(signal ? { abort: signal } : {}),
     }).env(env);
-    if (output) {
-      git.outputHandler((command, stdout, stderr, args) => {
-        output(`$ ${command} ${args.join(' ')}\n`);
-        stdout.on('data', (data: Buffer) => output(data.toString()));
-        stderr.on('data', (data: Buffer) => output(data.toString()));
-      });
+  }
+
+  /**
+   * Runs one git command of the update in its own process group. simple-git can stop
+   * git itself but not the fetch, ssh or hooks that git starts; a deploy timeout must
+   * end all of them before anything else touches the work tree.
+   */
+  private async runGit(args: string[], signal: AbortSignal, output: OutputSink): Promise<void> {
+    output(`$ git ${args.join(' ')}\n`);
+    let recent = '';
+    const result = await runProcess('git', args, {
+      cwd: this.repoPath,
+      env: gitEnvironment().env,
+      signal,
+      output: (chunk) => {
+        output(chunk);
+        recent = (recent + chunk).slice(-ERROR_OUTPUT_CHARS);
+      },
+    });
+    if (result.timedOut) throw new GitStepError(`git ${args[0]} was stopped: the deploy timed out`);
+    if (result.exitCode !== 0) {
+      throw new GitStepError(recent.trim() || `git ${args[0]} exited with code ${result.exitCode ?? result.signal}`);
     }
-    return git;
   }
 
   /** Facts needed at boot; throws when the path is not a usable git work tree. */
@@ -96,9 +111,18 @@ export class GitService {
     const git = this.git();
     const inside = await git.raw(['rev-parse', '--is-inside-work-tree']).catch((error: Error) => {
       if (/ENOENT/.test(error.message)) throw new GitMissingError();
-      return '';
+      // A tree owned by another user is a git work tree that git refuses to touch: say so.
+      throw new GitStepError(
+        /dubious ownership/.test(error.message)
+          ? `${this.repoPath} is owned by another user and git refuses it (see git's safe.directory)`
+          : `${this.repoPath} is not a git work tree`,
+      );
     });
     if (inside.trim() !== 'true') throw new GitStepError(`${this.repoPath} is not a git work tree`);
+    const head = await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => '');
+    if (head.trim() === '') {
+      throw new GitStepError(`${this.repoPath} has no commit checked out yet; push a first commit and clone again`);
+    }
     // `remote get-url` would expand url.*.insteadOf; the configured value is what names the repository.
     const originUrl = await git.raw(['config', '--get', 'remote.origin.url']).catch(() => '');
     return { branch: await this.currentBranch(), originUrl: originUrl.trim() || undefined };
@@ -130,25 +154,20 @@ export class GitService {
    * On failure the work tree is left as it was before (an interrupted rebase is aborted).
    */
   async update(strategy: PullStrategy, branch: string, signal: AbortSignal, output: OutputSink): Promise<void> {
-    const git = this.git(signal, output);
+    const steps: Record<PullStrategy, string[][]> = {
+      rebase: [['pull', '--rebase', '--no-autostash', 'origin', branch]],
+      // --no-rebase: a pull.rebase setting in the repository must not turn this into a rebase.
+      'ff-only': [['pull', '--ff-only', '--no-rebase', 'origin', branch]],
+      reset: [
+        ['fetch', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`],
+        ['reset', '--hard', `refs/remotes/origin/${branch}`],
+      ],
+    };
     try {
-      switch (strategy) {
-        case 'rebase':
-          await git.raw(['pull', '--rebase', '--no-autostash', 'origin', branch]);
-          return;
-        case 'ff-only':
-          // --no-rebase: a pull.rebase setting in the repository must not turn this into a rebase.
-          await git.raw(['pull', '--ff-only', '--no-rebase', 'origin', branch]);
-          return;
-        case 'reset':
-          await git.raw(['fetch', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
-          await git.raw(['reset', '--hard', `refs/remotes/origin/${branch}`]);
-          return;
-      }
+      for (const args of steps[strategy]) await this.runGit(args, signal, output);
     } catch (error) {
       if (strategy === 'rebase') await this.abortRebase();
-      if (signal.aborted) throw new GitStepError('git was stopped: the deploy timed out');
-      throw new GitStepError(message(error));
+      throw error;
     }
   }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { git } from '../fixtures/git-fixture.js';
 import { isAlive, waitFor } from '../fixtures/wait.js';
@@ -127,7 +127,18 @@ describe('deploys', () => {
       expect(await git(t.fixture.deploy, 'status', '--porcelain')).toBe('');
     });
 
-    it('rebase after a force-push that rewrote a deployed commit is a failure, not a silent success', async () => {
+    it('rebase follows a force-push that rewrote a deployed commit (git drops it by fork-point)', async () => {
+      await start();
+      const { sha: rewritten } = await pushAndDeploy('to be rewritten');
+      await git(t.fixture.dev, 'reset', '-q', '--hard', 'HEAD~1');
+      await t.fixture.commit('replacement');
+      const forced = await t.fixture.push({ force: true });
+      const res = await t.deliverPush({ after: forced, before: rewritten });
+      const deployment = await t.settled(res.body.deploymentId);
+      expect(deployment).toMatchObject({ status: 'succeeded', headAfter: forced });
+    });
+
+    it('ff-only after a force-push that rewrote a deployed commit is a failure, not a silent success', async () => {
       await start({ env: { PULL_STRATEGY: 'ff-only' } });
       await pushAndDeploy('to be rewritten');
       await git(t.fixture.dev, 'reset', '-q', '--hard', 'HEAD~1');
@@ -184,6 +195,23 @@ describe('deploys', () => {
       const next = await pushAndDeploy();
       expect(next.deployment.status).toBe('failed');
       expect(next.deployment.headAfter).toBe(next.sha);
+    });
+
+    it('DEPLOY_TIMEOUT also ends a hanging git step with everything git started; the next deploy works', async () => {
+      await start({ env: { DEPLOY_TIMEOUT: '1' } });
+      // A hook that hangs inside git's own process tree, as a stuck ssh or credential helper would.
+      const hook = join(t.fixture.deploy, '.git', 'hooks', 'reference-transaction');
+      await writeFile(hook, '#!/bin/sh\nsleep 60 & echo $! > ../hook.pid\nwait\n', { mode: 0o755 });
+      const { deployment } = await pushAndDeploy();
+      expect(deployment.status).toBe('failed');
+      expect(deployment.error).toMatch(/timed out after 1s/);
+      const pid = Number(await readFile(join(t.fixture.root, 'hook.pid'), 'utf8'));
+      await waitFor(`hook sleep ${pid} is gone`, () => !isAlive(pid));
+      expect(existsSync(join(t.fixture.deploy, '.git', 'rebase-merge'))).toBe(false);
+
+      await rm(hook);
+      const next = await pushAndDeploy();
+      expect(next.deployment).toMatchObject({ status: 'succeeded', headAfter: next.sha });
     });
 
     it('DEPLOY_TIMEOUT kills the command and everything it started', async () => {
@@ -255,12 +283,10 @@ describe('deploys', () => {
       expect(deployment.status).toBe('succeeded');
       const seen = await readFile(join(t.fixture.root, 'seen.txt'), 'utf8');
       expect(seen).toBe(`refs/heads/${branch}\n${delivery}\n`);
-      for (const dir of [t.fixture.root, t.fixture.deploy, process.cwd()]) {
-        const pwned = (await git(t.fixture.root, 'ls-files', '--others', '--', dir).catch(() => '')) + '';
-        expect(pwned).not.toContain('pwned');
-        for (const name of ['pwned-backtick', 'pwned-dollar', 'pwned-message', 'pwned-delivery', 'pwned-pusher']) {
-          expect(existsSync(join(dir, name))).toBe(false);
-        }
+      // Wherever an injected `touch` would have run (the deploy clone is the command's cwd).
+      const names = ['backtick', 'dollar', 'message', 'message2', 'delivery', 'delivery2', 'pusher', 'email'];
+      for (const dir of [t.fixture.root, t.fixture.deploy, t.fixture.dev, process.cwd()]) {
+        for (const name of names) expect(existsSync(join(dir, `pwned-${name}`))).toBe(false);
       }
     });
   });
