@@ -77,4 +77,12 @@ describe('decide', () => {
   ])('reports a push with %s as invalid', (_name, payload, inReason) => {
     expect(decide('push', payload, TARGET)).toEqual({ kind: 'invalid', reason: expect.stringContaining(inReason) });
   });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['a deletion with null commits', push({ deleted: true, after: null, before: null })],
+    ['a push to another branch with a bad after', push({ ref: 'refs/heads/other', after: 'nope' })],
+    ['a tag push without a repository', { ...push({ ref: 'refs/tags/v1' }), repository: undefined }],
+  ])('ignores %s rather than calling it invalid: only what the decision needs is required', (_name, payload) => {
+    expect(decide('push', payload, TARGET)).toMatchObject({ kind: 'ignored' });
+  });
 });

@@ -26,35 +26,42 @@ function field(payload: object, key: string): unknown {
   return (payload as Record<string, unknown>)[key];
 }
 
-function readPush(payload: object): Push | string {
-  const ref = field(payload, 'ref');
-  const before = field(payload, 'before');
-  const after = field(payload, 'after');
-  const repository = field(payload, 'repository');
-  const fullName = typeof repository === 'object' && repository !== null ? field(repository, 'full_name') : undefined;
-  if (typeof ref !== 'string' || ref === '') return 'push payload has no ref';
-  if (typeof after !== 'string' || !OBJECT_NAME.test(after)) return 'push payload has no valid after commit';
-  if (typeof before !== 'string' || !OBJECT_NAME.test(before)) return 'push payload has no valid before commit';
-  if (typeof fullName !== 'string' || fullName === '') return 'push payload has no repository.full_name';
-  return { ref, before, after, repository: fullName };
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /**
  * Decides what a verified delivery means for this deployment. Pure: the contract's
- * table, row by row, in its order.
+ * table, row by row, in its order. A push is only required to carry what the decision
+ * so far needs: a deletion or a push elsewhere is ignored even with odd commit fields.
  */
 export function decide(event: string, payload: object, target: DeployTarget): Decision {
   if (event === 'ping') return { kind: 'pong' };
   if (event !== 'push') return { kind: 'ignored', reason: `event "${event}" does not deploy` };
 
-  const push = readPush(payload);
-  if (typeof push === 'string') return { kind: 'invalid', reason: push };
-  if (field(payload, 'deleted') === true) return { kind: 'ignored', reason: `${push.ref} was deleted` };
-  if (push.ref.startsWith('refs/tags/')) return { kind: 'ignored', reason: `tag push ${push.ref}` };
+  const ref = text(field(payload, 'ref'));
+  if (ref === undefined) return { kind: 'invalid', reason: 'push payload has no ref' };
+  if (field(payload, 'deleted') === true) return { kind: 'ignored', reason: `${ref} was deleted` };
+  if (ref.startsWith('refs/tags/')) return { kind: 'ignored', reason: `tag push ${ref}` };
   const wanted = `refs/heads/${target.branch}`;
-  if (push.ref !== wanted) return { kind: 'ignored', reason: `push to ${push.ref}, deploying ${wanted}` };
-  if (target.repository !== undefined && push.repository.toLowerCase() !== target.repository.toLowerCase()) {
-    return { kind: 'ignored', reason: `push to ${push.repository}, deploying ${target.repository}` };
+  if (ref !== wanted) return { kind: 'ignored', reason: `push to ${ref}, deploying ${wanted}` };
+
+  const repository = field(payload, 'repository');
+  const fullName = text(
+    typeof repository === 'object' && repository !== null ? field(repository, 'full_name') : undefined,
+  );
+  if (fullName === undefined) return { kind: 'invalid', reason: 'push payload has no repository.full_name' };
+  if (target.repository !== undefined && fullName.toLowerCase() !== target.repository.toLowerCase()) {
+    return { kind: 'ignored', reason: `push to ${fullName}, deploying ${target.repository}` };
   }
-  return { kind: 'deploy', push };
+
+  const before = field(payload, 'before');
+  const after = field(payload, 'after');
+  if (typeof after !== 'string' || !OBJECT_NAME.test(after)) {
+    return { kind: 'invalid', reason: 'push payload has no valid after commit' };
+  }
+  if (typeof before !== 'string' || !OBJECT_NAME.test(before)) {
+    return { kind: 'invalid', reason: 'push payload has no valid before commit' };
+  }
+  return { kind: 'deploy', push: { ref, before, after, repository: fullName } };
 }

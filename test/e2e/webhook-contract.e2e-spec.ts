@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sign } from '../../src/webhook/verify-signature.js';
 import {
   BRANCH_DELETE_EXAMPLE,
+  signedDelivery,
   ISSUES_EXAMPLE,
   PING_EXAMPLE,
   TAG_PUSH_EXAMPLE,
@@ -76,6 +77,11 @@ describe('POST /github: the contract table', () => {
       const res = await post({ ...base, ...signature }, body);
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ error: expect.any(String) });
+    });
+
+    it('an unsigned request with a wrong content type is 401, not 415 (the signature is checked first)', async () => {
+      const res = await rawPost(t.server, '/github', { 'content-type': 'text/plain', 'x-github-event': 'push' }, 'hi');
+      expect(res.status).toBe(401);
     });
 
     it('a bad signature answers 401 even when the body is not JSON (nothing parsed before the HMAC)', async () => {
@@ -157,10 +163,16 @@ describe('POST /github: the contract table', () => {
       expect(res.body).toEqual({ error: expect.stringContaining('X-GitHub-Event') });
     });
 
-    it('400 for a push whose payload lacks the fields a deploy needs', async () => {
-      const res = await t.deliver({ ref: 'refs/heads/main' }, { event: 'push' });
+    it('400 for a push to the deployed branch without a usable after commit', async () => {
+      const res = await t.deliver(pushPayload({ after: 'not-a-commit' }));
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ error: expect.stringContaining('after') });
+    });
+
+    it('400 for a push without a ref', async () => {
+      const res = await t.deliver({ ...pushPayload({ after: 'a'.repeat(40) }), ref: undefined });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: expect.stringContaining('ref') });
     });
   });
 
@@ -179,6 +191,11 @@ describe('POST /github: the contract table', () => {
 
     it('ignores a branch deletion', async () => {
       const res = await t.deliver(BRANCH_DELETE_EXAMPLE);
+      expect(res.body).toEqual({ status: 'ignored', reason: expect.stringContaining('deleted') });
+    });
+
+    it('ignores a deletion whatever its commit fields say', async () => {
+      const res = await t.deliver({ ...BRANCH_DELETE_EXAMPLE, after: null, before: null });
       expect(res.body).toEqual({ status: 'ignored', reason: expect.stringContaining('deleted') });
     });
 
@@ -207,7 +224,7 @@ describe('POST /github: the contract table', () => {
       await t.settled(res.body.deploymentId);
     });
 
-    it('none of the refused or ignored deliveries touched git', async () => {
+    it('none of the refused or ignored deliveries created a deployment', async () => {
       const deployments = t.store.list();
       // Only the case-insensitive push above deployed.
       expect(deployments).toHaveLength(1);
@@ -231,6 +248,19 @@ describe('POST /github: the contract table', () => {
       expect(await t.fixture.deployHead()).toBe(sha);
     });
 
+    it('accepts a push without X-GitHub-Delivery under a generated id', async () => {
+      const sha = await t.fixture.commitAndPush();
+      const { headers, body } = signedDelivery(pushPayload({ after: sha }), { secret: TEST_SECRET });
+      delete headers['x-github-delivery'];
+      const res = await t.http.post('/github').set(headers).send(body);
+      expect(res.status).toBe(202);
+      expect(res.body.delivery).toMatch(/^local-[0-9a-f-]{36}$/);
+      expect(await t.settled(res.body.deploymentId)).toMatchObject({
+        status: 'succeeded',
+        deliveries: [res.body.delivery],
+      });
+    });
+
     it('answers a delivery id already accepted with duplicate and the same deployment', async () => {
       const first = await t.store.findByDelivery('delivery-202')!;
       const sha = await t.fixture.commitAndPush();
@@ -248,10 +278,12 @@ describe('POST /github: the contract table', () => {
     });
   });
 
-  it('logs the delivery id on every line about a delivery and never the secret', () => {
-    const text = t.logs.text();
-    expect(text).toContain('delivery delivery-202');
-    expect(text).not.toContain(TEST_SECRET);
-    expect(text).toMatch(/Repository updated with commit [0-9a-f]{7}\b/);
+  it('logs the delivery id on every webhook and deploy line, and never the secret', () => {
+    const lines = t.logs.lines.filter((line) => /\[(Webhook|Deploy)\]/.test(line));
+    expect(lines.length).toBeGreaterThan(20);
+    for (const line of lines) expect(line).toMatch(/\bdeliver(y|ies) \S/);
+    expect(t.logs.text()).toContain('delivery delivery-202');
+    expect(t.logs.text()).not.toContain(TEST_SECRET);
+    expect(t.logs.text()).toMatch(/Repository updated with commit [0-9a-f]{7}\b/);
   });
 });
