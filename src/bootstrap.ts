@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { type LoggerService } from '@nestjs/common';
+import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
@@ -12,8 +13,16 @@ export async function createApp(config: AppConfig, logger?: LoggerService): Prom
     // parses them; no other route takes a body.
     bodyParser: false,
     abortOnError: false,
+    // At shutdown, after the running deploy finished, a half-sent request must not keep
+    // the process alive for Node's 5-minute request timeout.
+    forceCloseConnections: true,
     ...(logger ? { logger } : {}),
   });
   app.disable('x-powered-by');
+  // GitHub sends at most 25 MiB and gives up after 10 s: a minute is generous, and a
+  // client trickling bytes cannot hold a connection (and its buffered body) for longer.
+  const server = app.getHttpServer() as Server;
+  server.requestTimeout = 60_000;
+  server.headersTimeout = 20_000;
   return app;
 }

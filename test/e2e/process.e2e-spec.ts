@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pushPayload, signedDelivery } from '../fixtures/deliveries.js';
@@ -135,6 +135,26 @@ describe('the service process', () => {
     expect(service.text()).toMatch(/deployment 1 .*: succeeded\. Repository updated with commit/);
     expect(service.text()).toMatch(/deployment 2 \(deliveries left-waiting\) was waiting and did not run/);
     expect(await fixture.deployHead()).toBe(sha);
+  });
+
+  it('SIGTERM does not wait for a client that never finishes its request', async () => {
+    fixture = await GitFixture.create();
+    service = ServiceProcess.start(baseEnv(), fixture.root);
+    const port = await service.port();
+    const socket = connect(port, '127.0.0.1');
+    await new Promise<void>((done) => socket.once('connect', done));
+    socket.write(
+      'POST /github HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"ze',
+    );
+    socket.on('error', () => undefined);
+    try {
+      const started = Date.now();
+      service.child.kill('SIGTERM');
+      expect(await service.exitCode(10_000)).toBe(0);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      socket.destroy();
+    }
   });
 
   it('SIGINT with nothing running exits 0 at once', async () => {
