@@ -96,6 +96,8 @@ describe('parseEnvironment', () => {
     ['DEPLOY_REPOSITORY', { DEPLOY_REPOSITORY: 'just-a-name' }],
     ['DEPLOY_REPOSITORY', { DEPLOY_REPOSITORY: 'https://github.com/o/n' }],
     ['PULL_STRATEGY', { PULL_STRATEGY: 'merge' }],
+    ['WEBHOOK_PATH', { WEBHOOK_PATH: '/hooks/../github' }],
+    ['WEBHOOK_PATH', { WEBHOOK_PATH: '/./github' }],
     ['DEPLOY_TIMEOUT', { DEPLOY_TIMEOUT: '0' }],
     ['DEPLOY_TIMEOUT', { DEPLOY_TIMEOUT: '-5' }],
     ['DEPLOY_TIMEOUT', { DEPLOY_TIMEOUT: 'ten' }],
@@ -129,5 +131,9 @@ describe('parseEnvironment', () => {
     expect(text).toContain('REPO_PATH');
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain(TOKEN);
+  });
+
+  it('rounds a tiny DEPLOY_TIMEOUT up to a whole millisecond instead of down to none', () => {
+    expect(settings({ ...REQUIRED, DEPLOY_TIMEOUT: '0.0001' }).deployTimeoutMs).toBe(1);
   });
 });

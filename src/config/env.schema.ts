@@ -58,8 +58,10 @@ export function parseEnvironment(env: Environment, cwd = process.cwd()): EnvSett
 
   const rawWebhookPath = value(env, 'WEBHOOK_PATH') ?? '/github';
   const webhookPath = rawWebhookPath.length > 1 ? rawWebhookPath.replace(/\/+$/, '') : rawWebhookPath;
-  if (!SAFE_PATH.test(webhookPath)) {
-    problems.push(`WEBHOOK_PATH must be a path like /github (letters, digits, . _ ~ - and /; got "${rawWebhookPath}")`);
+  if (!SAFE_PATH.test(webhookPath) || /\/\.{1,2}(\/|$)/.test(webhookPath)) {
+    problems.push(
+      `WEBHOOK_PATH must be a path like /github (letters, digits, . _ ~ - and /, no . or .. segments; got "${rawWebhookPath}")`,
+    );
   } else if (RESERVED_PATHS.some((reserved) => webhookPath === reserved || webhookPath.startsWith(`${reserved}/`))) {
     problems.push(`WEBHOOK_PATH must not be ${webhookPath}: that path belongs to hookdeploy's own API`);
   }
@@ -97,7 +99,8 @@ export function parseEnvironment(env: Environment, cwd = process.cwd()): EnvSett
     deployRepository,
     pullStrategy: pullStrategy!,
     deployCommand: value(env, 'DEPLOY_COMMAND'),
-    deployTimeoutMs: Math.round(timeoutSeconds * 1000),
+    // Rounded up: a tiny positive timeout must not become 0 ms.
+    deployTimeoutMs: Math.ceil(timeoutSeconds * 1000),
     adminToken: value(env, 'ADMIN_TOKEN'),
   };
 }
