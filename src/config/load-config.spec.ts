@@ -107,6 +107,15 @@ describe('loadConfig', () => {
       expect(await problems({ REPO_PATH: path })).toEqual([`REPO_PATH: ${path} is not a git work tree`]);
     });
 
+    it('when the checked-out branch has no commit yet', async () => {
+      const empty = join(fixture.root, 'empty');
+      await git(fixture.root, 'init', '--quiet', '--initial-branch=trunk', empty);
+      await git(empty, 'remote', 'add', 'origin', fixture.origin);
+      expect(await problems({ REPO_PATH: empty })).toEqual([
+        `REPO_PATH: ${empty} has no commit checked out yet; push a first commit and clone again`,
+      ]);
+    });
+
     it('when it has no remote "origin"', async () => {
       const repo = await clone('no-origin');
       await git(repo, 'remote', 'rename', 'origin', 'upstream');
