@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { SECRET_VARIABLES, type AppConfig } from '../config/app-config.js';
+import type { AppConfig } from '../config/app-config.js';
+import { operatorEnvironment } from '../process/operator-environment.js';
 import { GitService } from '../git/git.service.js';
 import { CappedLog } from './capped-log.js';
 import type { Deployment } from './deployment.js';
@@ -52,9 +53,10 @@ export class DeployRunner {
       headBefore = await this.git.head();
       await this.updateWorkTree(queued, deadline.signal, log);
       headAfter = await this.git.head();
-      if (this.config.deployCommand !== undefined) {
+      const command = this.config.deployCommand;
+      if (command !== undefined) {
         this.logger.log(`${label}: work tree at ${headAfter.slice(0, 7)}, running the deploy command`);
-        await this.runDeployCommand(queued, headBefore, headAfter, deadline.signal, log);
+        await this.runDeployCommand(command, queued, headBefore, headAfter, deadline.signal, log);
       }
       // The contract's success line: only once everything, the command included, worked.
       this.logger.log(`${label}: succeeded. Repository updated with commit ${headAfter.slice(0, 7)}`);
@@ -93,16 +95,14 @@ export class DeployRunner {
   }
 
   private async runDeployCommand(
+    command: string,
     deployment: Deployment,
     headBefore: string,
     headAfter: string,
     signal: AbortSignal,
     log: CappedLog,
   ): Promise<void> {
-    const command = this.config.deployCommand!;
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const name of SECRET_VARIABLES) delete env[name];
-    Object.assign(env, {
+    const env = Object.assign(operatorEnvironment(), {
       DEPLOY_SHA: headAfter,
       DEPLOY_BEFORE: headBefore,
       DEPLOY_REF: deployment.ref,

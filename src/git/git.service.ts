@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import { SECRET_VARIABLES, type PullStrategy } from '../config/app-config.js';
+import type { PullStrategy } from '../config/app-config.js';
+import { operatorEnvironment } from '../process/operator-environment.js';
 import { runProcess } from '../process/run-process.js';
 import { GitMissingError, GitStepError } from './git.errors.js';
 
@@ -45,12 +46,8 @@ const INTERACTIVE_VARIABLES = new Set([
 ]);
 
 function gitEnvironment(): { env: Record<string, string>; allowed: string[] } {
-  const env: Record<string, string> = {};
-  for (const [key, val] of Object.entries(process.env)) {
-    if (val !== undefined && !INTERACTIVE_VARIABLES.has(key)) env[key] = val;
-  }
-  // Hooks and GIT_SSH_COMMAND run with this environment; they have no business with hookdeploy's secrets.
-  for (const name of SECRET_VARIABLES) delete env[name];
+  const env = operatorEnvironment();
+  for (const name of INTERACTIVE_VARIABLES) delete env[name];
   env.GIT_TERMINAL_PROMPT = '0';
   return { env, allowed: Object.keys(env).filter((key) => key.startsWith('GIT_')) };
 }
