@@ -7,7 +7,8 @@ export interface Delivery {
   /** True when GitHub sent no X-GitHub-Delivery and hookdeploy made up the id. */
   generatedId: boolean;
   event: string;
-  payload: unknown;
+  /** A JSON object: anything else is refused with 400. */
+  payload: object;
 }
 
 /** A request that is signed but not a delivery hookdeploy can read: 415 or 400. */

@@ -41,7 +41,7 @@ export class WebhookController {
     const tag = `delivery ${delivery.id}`;
     if (delivery.generatedId) this.logger.warn(`${tag}: no X-GitHub-Delivery header, id generated`);
 
-    const decision = decide(delivery.event, delivery.payload as object, this.target);
+    const decision = decide(delivery.event, delivery.payload, this.target);
     switch (decision.kind) {
       case 'pong':
         this.logger.log(`${tag}: ping`);
