@@ -1,0 +1,180 @@
+/** One deployment: every field, and its log streaming live over Server-Sent Events until it finishes. */
+import { ApiError, eventsUrl, getDeployment, isFinished, type Deployment } from './api.js';
+import { commitLink, durationElement, h, relativeTimeElement, setText, statusBadge, tickTimes } from './dom.js';
+
+/** How close to the bottom (px) still counts as "following the log". */
+const BOTTOM_SLACK = 16;
+
+export interface DetailHooks {
+  repositoryUrl(): string | null;
+  /** The deployment changed state: the list may want to catch up at once. */
+  changed(): void;
+  unauthorized(): void;
+}
+
+export class DeploymentDetail {
+  private source: EventSource | null = null;
+  /** Bumped on every open/close so answers for a deployment no longer shown are dropped. */
+  private generation = 0;
+  private fields = h('dl', { class: 'fields' });
+  private badge = h('span');
+  private live = h('span', { class: 'live', 'data-testid': 'detail-live', 'aria-live': 'polite' });
+  private log = h('pre', {
+    class: 'log',
+    'data-testid': 'detail-log',
+    tabindex: '0',
+    'aria-label': 'Deployment log',
+  });
+  private error = h('p', { class: 'detail-error', 'data-testid': 'detail-error', role: 'alert' });
+
+  constructor(
+    private readonly pane: HTMLElement,
+    private readonly hooks: DetailHooks,
+  ) {}
+
+  get openId(): number | null {
+    return this.pane.hidden ? null : Number(this.pane.dataset.id);
+  }
+
+  async open(id: number): Promise<void> {
+    this.close();
+    const generation = this.generation;
+    const title = h('h2', { id: 'detail-title', tabindex: '-1' }, `Deployment #${id}`);
+    this.badge = h('span');
+    this.log.replaceChildren();
+    this.error.hidden = true;
+    this.fields.replaceChildren();
+    setText(this.live, 'loading…');
+    this.pane.dataset.id = String(id);
+    this.pane.replaceChildren(
+      h(
+        'div',
+        { class: 'detail-head' },
+        h('a', { class: 'back', href: '#/', 'data-testid': 'detail-back' }, '← All deployments'),
+        title,
+        this.badge,
+      ),
+      this.error,
+      this.fields,
+      h(
+        'div',
+        { class: 'log-head' },
+        h('h3', {}, 'Log'),
+        this.live,
+        h('a', { href: `/deployments/${id}/log`, target: '_blank', rel: 'noopener' }, 'raw'),
+      ),
+      this.log,
+    );
+    this.pane.hidden = false;
+    title.focus();
+
+    let deployment: Deployment;
+    try {
+      deployment = await getDeployment(id);
+    } catch (error) {
+      if (generation !== this.generation) return;
+      if (error instanceof ApiError && error.status === 401) return this.hooks.unauthorized();
+      this.showError(error instanceof Error ? error.message : String(error));
+      setText(this.live, '');
+      return;
+    }
+    if (generation !== this.generation) return;
+    this.update(deployment);
+    if (isFinished(deployment.status)) {
+      this.append(deployment.log ?? '');
+      setText(this.live, '');
+    } else {
+      this.stream(id, generation);
+    }
+  }
+
+  close(): void {
+    this.generation += 1;
+    this.source?.close();
+    this.source = null;
+    this.pane.hidden = true;
+    this.pane.replaceChildren();
+  }
+
+  tick(): void {
+    if (!this.pane.hidden) tickTimes(this.fields);
+  }
+
+  private stream(id: number, generation: number): void {
+    const source = new EventSource(eventsUrl(id));
+    this.source = source;
+    setText(this.live, 'connecting…');
+    source.addEventListener('open', () => {
+      // Every connection starts with the log so far: a reconnect must not show it twice.
+      this.log.replaceChildren();
+      setText(this.live, 'live');
+    });
+    source.addEventListener('log', (event) => this.append((event as MessageEvent<string>).data));
+    source.addEventListener('status', (event) => {
+      const deployment = JSON.parse((event as MessageEvent<string>).data) as Deployment;
+      this.update(deployment);
+      this.hooks.changed();
+      if (isFinished(deployment.status)) {
+        // The server ends the stream after the final status; EventSource would reconnect forever.
+        source.close();
+        setText(this.live, '');
+      }
+    });
+    source.addEventListener('error', () => {
+      if (generation !== this.generation) return;
+      // CLOSED means the server refused the stream (signed out, gone); otherwise EventSource retries by itself.
+      setText(this.live, source.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting…');
+    });
+  }
+
+  private append(chunk: string): void {
+    if (!chunk) return;
+    const log = this.log;
+    const following = log.scrollHeight - log.scrollTop - log.clientHeight <= BOTTOM_SLACK;
+    log.append(chunk);
+    if (following) log.scrollTop = log.scrollHeight;
+  }
+
+  private showError(message: string): void {
+    setText(this.error, message);
+    this.error.hidden = false;
+  }
+
+  private update(deployment: Deployment): void {
+    const badge = statusBadge(deployment.status, 'detail-status');
+    this.badge.replaceWith(badge);
+    this.badge = badge;
+    if (deployment.error) this.showError(deployment.error);
+    else this.error.hidden = true;
+
+    const url = this.hooks.repositoryUrl();
+    const time = (iso: string | null): Node | string =>
+      iso ? h('span', {}, relativeTimeElement(iso), h('span', { class: 'muted' }, ` · ${iso}`)) : '—';
+    const rows: [string, Node | string][] = [
+      ['Trigger', deployment.trigger],
+      ['Ref', h('code', {}, deployment.ref)],
+      ['Requested', commitLink(deployment.requestedSha, url, true)],
+      [
+        'HEAD',
+        h(
+          'span',
+          { class: 'heads' },
+          deployment.headBefore ? commitLink(deployment.headBefore, url) : '—',
+          ' → ',
+          deployment.headAfter ? commitLink(deployment.headAfter, url) : '—',
+        ),
+      ],
+      [
+        'Deliveries',
+        deployment.deliveries.length
+          ? h('ul', { class: 'deliveries' }, ...deployment.deliveries.map((id) => h('li', {}, h('code', {}, id))))
+          : 'none',
+      ],
+      ['Queued', time(deployment.queuedAt)],
+      ['Started', time(deployment.startedAt)],
+      ['Finished', time(deployment.finishedAt)],
+      ['Duration', durationElement(deployment)],
+    ];
+    this.fields.replaceChildren(...rows.flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, value)]));
+  }
+}

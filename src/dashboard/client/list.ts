@@ -1,0 +1,90 @@
+/** The list of recent deployments: one row per deployment, rebuilt only when that deployment changed. */
+import type { Deployment } from './api.js';
+import { commitLink, durationElement, h, relativeTimeElement, statusBadge, tickTimes } from './dom.js';
+
+interface Row {
+  signature: string;
+  element: HTMLLIElement;
+}
+
+export class DeploymentList {
+  private rows = new Map<number, Row>();
+  private selected: number | null = null;
+
+  constructor(
+    private readonly container: HTMLOListElement,
+    private readonly empty: HTMLElement,
+    private readonly repositoryUrl: () => string | null,
+  ) {}
+
+  render(deployments: Deployment[]): void {
+    const next = new Map<number, Row>();
+    for (const deployment of deployments) {
+      const signature = JSON.stringify(deployment);
+      const previous = this.rows.get(deployment.id);
+      next.set(
+        deployment.id,
+        previous?.signature === signature ? previous : { signature, element: this.row(deployment) },
+      );
+    }
+    const elements = [...next.values()].map((row) => row.element);
+    const current = [...this.container.children];
+    // Re-inserting unchanged rows would drop keyboard focus from the row being read.
+    if (elements.length !== current.length || elements.some((element, index) => element !== current[index])) {
+      this.container.replaceChildren(...elements);
+    }
+    this.rows = next;
+    this.empty.hidden = deployments.length > 0;
+    this.select(this.selected);
+    tickTimes(this.container);
+  }
+
+  /** Marks the row whose detail is open. */
+  select(id: number | null): void {
+    this.selected = id;
+    for (const [rowId, row] of this.rows) {
+      const link = row.element.querySelector('.row-open');
+      if (rowId === id) link?.setAttribute('aria-current', 'true');
+      else link?.removeAttribute('aria-current');
+    }
+  }
+
+  clear(): void {
+    this.rows.clear();
+    this.container.replaceChildren();
+  }
+
+  private row(deployment: Deployment): HTMLLIElement {
+    const sha = deployment.headAfter ?? deployment.requestedSha;
+    const deliveries = deployment.deliveries.length;
+    return h(
+      'li',
+      {
+        class: 'row',
+        'data-testid': 'deployment-row',
+        'data-id': String(deployment.id),
+        'data-status': deployment.status,
+      },
+      statusBadge(deployment.status),
+      h(
+        'a',
+        {
+          class: 'row-open',
+          href: `#/deployments/${deployment.id}`,
+          'data-testid': 'deployment-open',
+          'aria-label': `Deployment #${deployment.id}, ${deployment.status}`,
+        },
+        `#${deployment.id}`,
+      ),
+      h('span', { class: 'row-commit' }, commitLink(sha, this.repositoryUrl())),
+      h(
+        'span',
+        { class: 'row-trigger' },
+        deployment.trigger,
+        deliveries > 0 ? ` · ${deliveries} ${deliveries === 1 ? 'delivery' : 'deliveries'}` : '',
+      ),
+      h('span', { class: 'row-duration' }, durationElement(deployment)),
+      h('span', { class: 'row-time' }, relativeTimeElement(deployment.queuedAt)),
+    );
+  }
+}
