@@ -3,24 +3,29 @@ import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, RouterModule } from '@nestjs/core';
 import type { AppConfig } from './config/app-config.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DeploymentsModule } from './deployments/deployments.module.js';
 import { GitModule } from './git/git.module.js';
 import { HealthModule } from './health/health.module.js';
+import type { Db } from './storage/open-database.js';
+import { StorageModule } from './storage/storage.module.js';
 import { WebhookModule } from './webhook/webhook.module.js';
 
 @Module({})
 export class AppModule {
   /** The configuration is validated before Nest starts; ConfigModule hands it out typed. */
-  static forConfig(config: AppConfig): DynamicModule {
+  static forConfig(config: AppConfig, db: Db): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ...config })] }),
+        StorageModule.forDatabase(db),
         GitModule,
         WebhookModule,
         RouterModule.register([{ path: config.webhookPath, module: WebhookModule }]),
         HealthModule,
         DeploymentsModule,
+        DashboardModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

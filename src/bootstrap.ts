@@ -5,10 +5,16 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
+import { openDatabase } from './storage/open-database.js';
 
-/** The application exactly as `main.ts` runs it; e2e tests use this too. */
+/**
+ * The application exactly as `main.ts` runs it; e2e tests use this too. The database is
+ * opened first, outside Nest, so that a bad file stops the boot with a DatabaseError
+ * (one line) rather than a stack trace from inside the module loader.
+ */
 export async function createApp(config: AppConfig, logger?: LoggerService): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
+  const db = openDatabase(config.dataDir);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config, db), {
     // The webhook reads its own raw bytes (and caps them at 25 MiB) before anything
     // parses them; no other route takes a body.
     bodyParser: false,

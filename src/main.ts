@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './bootstrap.js';
 import { ConfigError } from './config/config.error.js';
 import { loadConfig, readEnvironment } from './config/load-config.js';
+import { DatabaseError } from './storage/database.error.js';
 
 const logger = new Logger('hookdeploy');
 let app: NestExpressApplication | undefined;
@@ -44,7 +45,9 @@ async function main(): Promise<void> {
   const config = await loadConfig(process.env).catch((error: unknown) =>
     stop(error instanceof ConfigError ? error.message : `could not read the configuration: ${String(error)}`),
   );
-  app = await createApp(config).catch((error: unknown) => stop(`could not start: ${String(error)}`));
+  app = await createApp(config).catch((error: unknown) =>
+    stop(error instanceof DatabaseError ? error.message : `could not start: ${String(error)}`),
+  );
   await app
     .listen(config.port, config.host)
     .catch((error: NodeJS.ErrnoException) =>

@@ -16,6 +16,10 @@ export interface AppConfig {
   deployCommand: string | undefined;
   deployTimeoutMs: number;
   adminToken: string | undefined;
+  /** Absolute directory of hookdeploy.db. */
+  dataDir: string;
+  /** How many deployments (with their deliveries) the history keeps. */
+  historyLimit: number;
 }
 
 /** Names of the variables whose values must never be echoed anywhere. */

@@ -14,11 +14,14 @@ export interface EnvSettings {
   deployCommand: string | undefined;
   deployTimeoutMs: number;
   adminToken: string | undefined;
+  dataDir: string;
+  historyLimit: number;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-const RESERVED_PATHS = ['/health', '/deployments'];
+// Routes of hookdeploy itself (the API and the dashboard).
+const RESERVED_PATHS = ['/health', '/deployments', '/session', '/dashboard', '/metrics'];
 const SAFE_PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
 const REPOSITORY_SLUG = /^[\w.-]+\/[\w.-]+$/;
 // The subset of `git check-ref-format` rules that a branch name can break by accident
@@ -88,6 +91,15 @@ export function parseEnvironment(env: Environment, cwd = process.cwd()): EnvSett
     problems.push(`DEPLOY_TIMEOUT must be a number of seconds above 0 and at most 86400 (got "${rawTimeout}")`);
   }
 
+  const rawDataDir = value(env, 'DATA_DIR') ?? './data';
+  const dataDir = isAbsolute(rawDataDir) ? rawDataDir : resolve(cwd, rawDataDir);
+
+  const rawHistoryLimit = value(env, 'HISTORY_LIMIT') ?? '1000';
+  const historyLimit = Number(rawHistoryLimit);
+  if (!/^\d+$/.test(rawHistoryLimit) || historyLimit < 1 || historyLimit > 1_000_000) {
+    problems.push(`HISTORY_LIMIT must be an integer from 1 to 1000000 (got "${rawHistoryLimit}")`);
+  }
+
   if (problems.length > 0) return problems;
   return {
     githubSecret: githubSecret!,
@@ -102,5 +114,7 @@ export function parseEnvironment(env: Environment, cwd = process.cwd()): EnvSett
     // Rounded up: a tiny positive timeout must not become 0 ms.
     deployTimeoutMs: Math.ceil(timeoutSeconds * 1000),
     adminToken: value(env, 'ADMIN_TOKEN'),
+    dataDir,
+    historyLimit,
   };
 }

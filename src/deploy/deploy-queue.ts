@@ -1,12 +1,25 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { DeployRunner } from './deploy-runner.js';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../config/app-config.js';
+import { describe, DeployRunner } from './deploy-runner.js';
+import { DeploymentRecovery } from './deployment-recovery.js';
 import { DeploymentStore } from './deployment.store.js';
+
+const PRUNE_INTERVAL_MS = 10 * 60_000;
 
 export interface PushRequest {
   deliveryId: string;
+  event: string;
   ref: string;
   /** The pushed `after`. */
   sha: string;
+  receivedAt: string;
 }
 
 export type Acceptance = { status: 'queued' | 'duplicate'; deploymentId: number };
@@ -18,46 +31,78 @@ export class ShuttingDownError extends Error {
 }
 
 /**
- * One deploy at a time for the one work tree. A push that arrives while a deploy
- * runs joins the single waiting deployment (created on demand), which then targets
- * the newest pushed commit: a burst of N pushes costs at most two deploys.
+ * One deploy at a time for the one work tree. A push that arrives while a deploy runs
+ * joins the single waiting deployment (created on demand), which then targets the
+ * newest pushed commit: a burst of N pushes costs at most two deploys.
  */
 @Injectable()
-export class DeployQueue implements BeforeApplicationShutdown {
+export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Deploy');
+  private readonly branchRef: string;
+  private readonly historyLimit: number;
   private worker: Promise<void> | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
   private accepting = true;
 
   constructor(
     @Inject(DeploymentStore) private readonly store: DeploymentStore,
     @Inject(DeployRunner) private readonly runner: DeployRunner,
-  ) {}
+    @Inject(DeploymentRecovery) private readonly recovery: DeploymentRecovery,
+    @Inject(ConfigService) config: ConfigService<AppConfig, true>,
+  ) {
+    this.branchRef = `refs/heads/${config.get('deployBranch', { infer: true })}`;
+    this.historyLimit = config.get('historyLimit', { infer: true });
+  }
 
-  /** Synchronous, so deduplication and coalescing never interleave with another delivery. */
+  /** Before the server listens: settle what a previous process left, then resume its queue. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.recovery.recover();
+    this.prune();
+    // Ignored deliveries keep arriving when nothing deploys; they are pruned on a timer too.
+    this.pruneTimer = setInterval(() => this.prune(), PRUNE_INTERVAL_MS).unref();
+    if (this.store.nextQueued()) this.startWorker();
+  }
+
+  /**
+   * One transaction: deduplication and coalescing never interleave with another
+   * delivery, and the 202 is only sent once the delivery is on disk.
+   */
   accept(push: PushRequest): Acceptance {
     if (!this.accepting) throw new ShuttingDownError();
-    const covering = this.store.findByDelivery(push.deliveryId);
-    if (covering) return { status: 'duplicate', deploymentId: covering.id };
-
-    const waiting = this.store.nextQueued();
-    if (waiting) {
-      this.store.update(waiting.id, {
-        deliveries: [...waiting.deliveries, push.deliveryId],
-        ref: push.ref,
-        requestedSha: push.sha,
-      });
-      this.logger.log(`delivery ${push.deliveryId}: joined waiting deployment ${waiting.id}`);
-      return { status: 'queued', deploymentId: waiting.id };
-    }
-    const created = this.store.create({
-      trigger: 'push',
-      deliveries: [push.deliveryId],
-      ref: push.ref,
-      requestedSha: push.sha,
+    const record = { id: push.deliveryId, event: push.event, receivedAt: push.receivedAt, reason: null, sha: push.sha };
+    const acceptance = this.store.atomically((): Acceptance => {
+      const covering = this.store.findByDelivery(push.deliveryId);
+      if (covering) {
+        this.store.recordDelivery({ ...record, outcome: 'duplicate', statusCode: 200, deploymentId: covering.id });
+        return { status: 'duplicate', deploymentId: covering.id };
+      }
+      const waiting = this.store.nextQueued();
+      const deploymentId = waiting
+        ? this.store.update(waiting.id, { ref: push.ref, requestedSha: push.sha }).id
+        : this.store.create({ trigger: 'push', ref: push.ref, requestedSha: push.sha }).id;
+      this.store.recordDelivery({ ...record, outcome: 'queued', statusCode: 202, deploymentId });
+      const how = waiting ? 'joined waiting deployment' : 'queued as deployment';
+      this.logger.log(`delivery ${push.deliveryId}: ${how} ${deploymentId}`);
+      return { status: 'queued', deploymentId };
     });
-    this.logger.log(`delivery ${push.deliveryId}: queued as deployment ${created.id}`);
+    if (acceptance.status === 'queued') this.startWorker();
+    return acceptance;
+  }
+
+  /**
+   * "Deploy now": the tip of the branch as origin has it when the deploy runs. Joins the
+   * waiting deployment if there is one: that one fetches the same tip.
+   */
+  requestManual(): number {
+    if (!this.accepting) throw new ShuttingDownError();
+    const deploymentId = this.store.atomically(() => {
+      const waiting = this.store.nextQueued();
+      if (waiting) return waiting.id;
+      return this.store.create({ trigger: 'manual', ref: this.branchRef, requestedSha: null }).id;
+    });
+    this.logger.log(`manual deploy requested: deployment ${deploymentId}`);
     this.startWorker();
-    return { status: 'queued', deploymentId: created.id };
+    return deploymentId;
   }
 
   /** Resolves when no deployment runs (tests and shutdown wait on it). */
@@ -67,17 +112,14 @@ export class DeployQueue implements BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(): Promise<void> {
     this.accepting = false;
+    clearInterval(this.pruneTimer);
     if (this.worker) {
       this.logger.log('shutting down: waiting for the running deployment to finish');
       await this.idle();
     }
     const waiting = this.store.nextQueued();
     if (waiting) {
-      // These deliveries were answered 202 and GitHub will not send them again by itself.
-      this.logger.warn(
-        `deployment ${waiting.id} (deliveries ${waiting.deliveries.join(', ')}) was waiting and did not run; ` +
-          `push again or redeliver one of them once hookdeploy is back`,
-      );
+      this.logger.warn(`${describe(waiting)} stays queued: it runs when hookdeploy starts again`);
     }
   }
 
@@ -97,6 +139,17 @@ export class DeployQueue implements BeforeApplicationShutdown {
         this.logger.error(`deployment ${next.id}: could not be recorded: ${(error as Error).message}`);
         return;
       }
+      this.prune();
+    }
+  }
+
+  // Off the request path: between deployments, never while a delivery is answered.
+  private prune(): void {
+    try {
+      const pruned = this.store.prune(this.historyLimit);
+      if (pruned > 0) this.logger.log(`history: pruned ${pruned} deployment(s) beyond HISTORY_LIMIT`);
+    } catch (error) {
+      this.logger.error(`history: pruning failed: ${(error as Error).message}`);
     }
   }
 }

@@ -3,10 +3,19 @@ import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/app-config.js';
 import { operatorEnvironment } from '../process/operator-environment.js';
 import { GitService } from '../git/git.service.js';
-import { CappedLog } from './capped-log.js';
-import type { Deployment } from './deployment.js';
-import { DeploymentStore } from './deployment.store.js';
+import { processStartTime } from '../process/process-identity.js';
+import type { Deployment, DeploymentSummary } from './deployment.js';
+import { DeploymentEvents } from './deployment-events.js';
+import { DeploymentStore, type DeploymentActivity } from './deployment.store.js';
+import { LiveLog } from './live-log.js';
 import { runCommand } from './run-command.js';
+
+/** "deployment 4 (deliveries a, b)", "deployment 5 (manual)": how the log names a deployment. */
+export function describe(deployment: DeploymentSummary): string {
+  const cause =
+    deployment.deliveries.length > 0 ? `deliveries ${deployment.deliveries.join(', ')}` : deployment.trigger;
+  return `deployment ${deployment.id} (${cause})`;
+}
 
 /** Why a deployment failed; its message becomes the deployment's `error`. */
 class DeployFailure extends Error {}
@@ -19,6 +28,7 @@ function errorMessage(error: unknown): string {
 @Injectable()
 export class DeployRunner {
   private readonly logger = new Logger('Deploy');
+  private readonly live = new Map<number, LiveLog>();
   private readonly config: Pick<
     AppConfig,
     'repoPath' | 'deployBranch' | 'pullStrategy' | 'deployCommand' | 'deployTimeoutMs'
@@ -27,6 +37,7 @@ export class DeployRunner {
   constructor(
     @Inject(GitService) private readonly git: GitService,
     @Inject(DeploymentStore) private readonly store: DeploymentStore,
+    @Inject(DeploymentEvents) private readonly events: DeploymentEvents,
     @Inject(ConfigService) config: ConfigService<AppConfig, true>,
   ) {
     this.config = {
@@ -38,29 +49,37 @@ export class DeployRunner {
     };
   }
 
-  /** Never throws: every outcome ends in the store as succeeded or failed. */
-  async run(queued: Deployment): Promise<Deployment> {
-    const label = `deployment ${queued.id} (deliveries ${queued.deliveries.join(', ')})`;
-    const log = new CappedLog();
+  /** The output so far of a running deployment (the stored log lags up to a second). */
+  liveLog(deploymentId: number): string | undefined {
+    return this.live.get(deploymentId)?.toString();
+  }
+
+  /** Never throws, unless the store fails: every outcome ends in the store as succeeded or failed. */
+  async run(queued: DeploymentSummary): Promise<Deployment> {
+    const deployment = this.store.update(queued.id, { status: 'running', startedAt: new Date().toISOString() });
+    const label = describe(deployment);
+    const log = new LiveLog(deployment.id, this.store, this.events);
+    this.live.set(deployment.id, log);
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.config.deployTimeoutMs);
     let headBefore: string | null = null;
     let headAfter: string | null = null;
 
-    this.store.update(queued.id, { status: 'running', startedAt: new Date().toISOString() });
-    this.logger.log(`${label}: running, ${this.config.pullStrategy} to ${queued.requestedSha.slice(0, 7)}`);
+    const target = deployment.requestedSha?.slice(0, 7) ?? `the tip of ${this.config.deployBranch}`;
+    this.logger.log(`${label}: running, ${this.config.pullStrategy} to ${target}`);
     try {
       headBefore = await this.git.head();
-      await this.updateWorkTree(queued, deadline.signal, log);
+      const requestedSha = await this.updateWorkTree(deployment, deadline.signal, log);
       headAfter = await this.git.head();
       const command = this.config.deployCommand;
       if (command !== undefined) {
         this.logger.log(`${label}: work tree at ${headAfter.slice(0, 7)}, running the deploy command`);
-        await this.runDeployCommand(command, queued, headBefore, headAfter, deadline.signal, log);
+        const commit = { headBefore, headAfter, requestedSha };
+        await this.runDeployCommand(command, deployment, commit, deadline.signal, log);
       }
       // The contract's success line: only once everything, the command included, worked.
       this.logger.log(`${label}: succeeded. Repository updated with commit ${headAfter.slice(0, 7)}`);
-      return this.finish(queued.id, { status: 'succeeded', headBefore, headAfter, log });
+      return this.finish(deployment.id, { status: 'succeeded', headBefore, headAfter, log });
     } catch (error) {
       headAfter = await this.git.head().catch(() => headAfter);
       const reason = deadline.signal.aborted
@@ -68,13 +87,22 @@ export class DeployRunner {
         : errorMessage(error);
       this.logger.error(`${label}: failed: ${reason}`);
       log.append(`\nhookdeploy: deployment failed: ${reason}\n`);
-      return this.finish(queued.id, { status: 'failed', headBefore, headAfter, log, error: reason });
+      return this.finish(deployment.id, { status: 'failed', headBefore, headAfter, log, error: reason });
     } finally {
       clearTimeout(timer);
+      this.live.delete(deployment.id);
     }
   }
 
-  private async updateWorkTree(deployment: Deployment, signal: AbortSignal, log: CappedLog): Promise<void> {
+  /** Records what runs now and its process group, for the recovery after a crash. */
+  private track(deploymentId: number, phase: DeploymentActivity['phase']): (processGroup: number) => void {
+    this.store.setActivity(deploymentId, { phase, processGroup: null, processStarted: null });
+    return (processGroup) =>
+      this.store.setActivity(deploymentId, { phase, processGroup, processStarted: processStartTime(processGroup) });
+  }
+
+  /** Returns the commit the deployment had to reach (for a manual one, the fetched tip). */
+  private async updateWorkTree(deployment: Deployment, signal: AbortSignal, log: LiveLog): Promise<string> {
     const branch = await this.git.currentBranch();
     if (branch !== this.config.deployBranch) {
       throw new DeployFailure(
@@ -88,29 +116,46 @@ export class DeployRunner {
         throw new DeployFailure(`work tree has uncommitted changes: ${changes.slice(0, 5).join(', ')}`);
       }
     }
-    await this.git.update(this.config.pullStrategy, this.config.deployBranch, signal, (chunk) => log.append(chunk));
-    if (!(await this.git.headContains(deployment.requestedSha))) {
-      throw new DeployFailure(`HEAD does not contain the pushed commit ${deployment.requestedSha}`);
+    const onSpawn = this.track(deployment.id, 'git');
+    await this.git.update(this.config.pullStrategy, this.config.deployBranch, { signal, output: log.append, onSpawn });
+    let requestedSha = deployment.requestedSha;
+    if (requestedSha === null) {
+      requestedSha = await this.git.fetchedTip();
+      this.store.update(deployment.id, { requestedSha });
     }
+    if (!(await this.git.headContains(requestedSha))) {
+      throw new DeployFailure(`HEAD does not contain the requested commit ${requestedSha}`);
+    }
+    return requestedSha;
   }
 
   private async runDeployCommand(
     command: string,
     deployment: Deployment,
-    headBefore: string,
-    headAfter: string,
+    commit: { headBefore: string; headAfter: string; requestedSha: string },
     signal: AbortSignal,
-    log: CappedLog,
+    log: LiveLog,
   ): Promise<void> {
     const env = Object.assign(operatorEnvironment(), {
-      DEPLOY_SHA: headAfter,
-      DEPLOY_BEFORE: headBefore,
+      DEPLOY_SHA: commit.headAfter,
+      DEPLOY_BEFORE: commit.headBefore,
       DEPLOY_REF: deployment.ref,
+      // Final once it runs: only a waiting deployment takes more deliveries. Empty for
+      // manual and recovery deployments.
       DEPLOY_DELIVERY: deployment.deliveries.at(-1) ?? '',
       DEPLOY_ID: String(deployment.id),
+      DEPLOY_TRIGGER: deployment.trigger,
+      DEPLOY_REQUESTED_SHA: commit.requestedSha,
     });
     log.append(`$ ${command}\n`);
-    const result = await runCommand(command, { cwd: this.config.repoPath, env, signal, output: (c) => log.append(c) });
+    const onSpawn = this.track(deployment.id, 'command');
+    const result = await runCommand(command, {
+      cwd: this.config.repoPath,
+      env,
+      signal,
+      output: log.append,
+      onSpawn,
+    });
     if (result.timedOut) throw new DeployFailure('the deploy command was killed');
     if (result.exitCode !== 0) {
       throw new DeployFailure(
@@ -123,15 +168,18 @@ export class DeployRunner {
 
   private finish(
     id: number,
-    outcome: Pick<Deployment, 'status' | 'headBefore' | 'headAfter'> & { log: CappedLog; error?: string },
+    outcome: Pick<Deployment, 'status' | 'headBefore' | 'headAfter'> & { log: LiveLog; error?: string },
   ): Deployment {
-    return this.store.update(id, {
-      status: outcome.status,
-      headBefore: outcome.headBefore,
-      headAfter: outcome.headAfter,
-      error: outcome.error ?? null,
-      log: outcome.log.toString(),
-      finishedAt: new Date().toISOString(),
+    return this.store.atomically(() => {
+      outcome.log.save();
+      this.store.setActivity(id, null);
+      return this.store.update(id, {
+        status: outcome.status,
+        headBefore: outcome.headBefore,
+        headAfter: outcome.headAfter,
+        error: outcome.error ?? null,
+        finishedAt: new Date().toISOString(),
+      });
     });
   }
 }

@@ -1,11 +1,24 @@
 import { Module } from '@nestjs/common';
+import { DATABASE } from '../storage/storage.module.js';
+import type { Db } from '../storage/open-database.js';
 import { DeployQueue } from './deploy-queue.js';
 import { DeployRunner } from './deploy-runner.js';
+import { DeploymentEvents } from './deployment-events.js';
+import { DeploymentRecovery } from './deployment-recovery.js';
 import { DeploymentStore } from './deployment.store.js';
-import { InMemoryDeploymentStore } from './in-memory-deployment.store.js';
 
 @Module({
-  providers: [{ provide: DeploymentStore, useFactory: () => new InMemoryDeploymentStore() }, DeployRunner, DeployQueue],
-  exports: [DeployQueue, DeploymentStore],
+  providers: [
+    DeploymentEvents,
+    {
+      provide: DeploymentStore,
+      inject: [DATABASE, DeploymentEvents],
+      useFactory: (db: Db, events: DeploymentEvents) => new DeploymentStore(db, events),
+    },
+    DeployRunner,
+    DeploymentRecovery,
+    DeployQueue,
+  ],
+  exports: [DeployQueue, DeploymentStore, DeploymentEvents, DeployRunner],
 })
 export class DeployModule {}

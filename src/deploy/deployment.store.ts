@@ -1,19 +1,288 @@
-import type { Deployment } from './deployment.js';
+import type { Db } from '../storage/open-database.js';
+import type { DeliveryRecord } from './delivery-record.js';
+import type { Deployment, DeploymentStatus, DeploymentSummary, DeploymentTrigger } from './deployment.js';
+import type { DeploymentEvents } from './deployment-events.js';
 
-export type NewDeployment = Pick<Deployment, 'trigger' | 'deliveries' | 'ref' | 'requestedSha'>;
-export type DeploymentChanges = Partial<Omit<Deployment, 'id' | 'queuedAt' | 'trigger'>>;
+export type NewDeployment = Pick<Deployment, 'trigger' | 'ref' | 'requestedSha'>;
+export type DeploymentChanges = Partial<
+  Pick<
+    Deployment,
+    'status' | 'ref' | 'requestedSha' | 'headBefore' | 'headAfter' | 'startedAt' | 'finishedAt' | 'error'
+  >
+>;
+
+export interface DeploymentQuery {
+  status?: DeploymentStatus;
+  /** Only deployments strictly older than this id. */
+  before?: number;
+  limit: number;
+}
+
+/** What a running deployment is doing, and the process group doing it. */
+export interface DeploymentActivity {
+  phase: 'git' | 'command';
+  processGroup: number | null;
+  /** The leader's start time as the kernel reports it, so a reused pid is not mistaken for it. */
+  processStarted: string | null;
+}
+
+interface DeploymentRow {
+  id: number;
+  status: DeploymentStatus;
+  trigger: DeploymentTrigger;
+  ref: string;
+  requested_sha: string | null;
+  head_before: string | null;
+  head_after: string | null;
+  queued_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  error: string | null;
+}
+
+const COLUMNS: Record<keyof DeploymentChanges, string> = {
+  status: 'status',
+  ref: 'ref',
+  requestedSha: 'requested_sha',
+  headBefore: 'head_before',
+  headAfter: 'head_after',
+  startedAt: 'started_at',
+  finishedAt: 'finished_at',
+  error: 'error',
+};
+
+const SUMMARY_COLUMNS =
+  'id, status, trigger, ref, requested_sha, head_before, head_after, queued_at, started_at, finished_at, error';
 
 /**
- * Where deployments live. Synchronous on purpose: the queue's accept step
- * (dedup, then coalesce or create) must not interleave with another request.
+ * Deployments, their deliveries and their logs in SQLite: the only code that touches
+ * the database. Synchronous on purpose (better-sqlite3): the queue's accept step
+ * (dedup, then coalesce or create) runs in one transaction that no other request can
+ * interleave with, and is on disk before the 202 goes out.
  */
-export abstract class DeploymentStore {
-  abstract create(init: NewDeployment): Deployment;
-  abstract update(id: number, changes: DeploymentChanges): Deployment;
-  abstract get(id: number): Deployment | undefined;
+export class DeploymentStore {
+  /** Ids changed in the current transaction: their status events wait for the commit. */
+  private pending: Set<number> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly events?: DeploymentEvents,
+  ) {}
+
+  /** Runs `work` in one transaction; status events go out only once it committed. */
+  atomically<T>(work: () => T): T {
+    if (this.pending) return work();
+    const pending = new Set<number>();
+    this.pending = pending;
+    try {
+      return this.db.transaction(work).immediate();
+    } finally {
+      this.pending = undefined;
+      // Emitted after the commit or rollback; a rolled-back change emits its unchanged state.
+      for (const id of pending) this.emitStatus(id);
+    }
+  }
+
+  create(init: NewDeployment): Deployment {
+    const { lastInsertRowid } = this.db
+      .prepare('INSERT INTO deployments (status, trigger, ref, requested_sha, queued_at) VALUES (?, ?, ?, ?, ?)')
+      .run('queued', init.trigger, init.ref, init.requestedSha, new Date().toISOString());
+    const id = Number(lastInsertRowid);
+    this.changed(id);
+    return this.get(id)!;
+  }
+
+  update(id: number, changes: DeploymentChanges): Deployment {
+    const keys = Object.keys(changes) as (keyof DeploymentChanges)[];
+    if (keys.length > 0) {
+      const assignments = keys.map((key) => `${COLUMNS[key]} = @${key}`).join(', ');
+      const result = this.db.prepare(`UPDATE deployments SET ${assignments} WHERE id = @id`).run({ ...changes, id });
+      if (result.changes === 0) throw new Error(`no deployment ${id}`);
+      this.changed(id);
+    }
+    const deployment = this.get(id);
+    if (!deployment) throw new Error(`no deployment ${id}`);
+    return deployment;
+  }
+
+  /** Records a delivery; an accepted one (`queued`) joins its deployment's `deliveries`. */
+  recordDelivery(record: DeliveryRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO deliveries (delivery_id, event, received_at, outcome, reason, status_code, sha, deployment_id)
+         VALUES (@id, @event, @receivedAt, @outcome, @reason, @statusCode, @sha, @deploymentId)`,
+      )
+      .run(record);
+    if (record.outcome === 'queued' && record.deploymentId !== null) this.changed(record.deploymentId);
+  }
+
+  get(id: number): Deployment | undefined {
+    const row = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM deployments WHERE id = ?`).get(id) as
+      DeploymentRow | undefined;
+    if (!row) return undefined;
+    return { ...this.withDeliveries([row])[0]!, log: this.getLog(id) ?? '' };
+  }
+
   /** Newest first. */
-  abstract list(): Deployment[];
-  abstract findByDelivery(deliveryId: string): Deployment | undefined;
+  list(query: DeploymentQuery): DeploymentSummary[] {
+    const rows = this.db
+      .prepare(
+        `SELECT ${SUMMARY_COLUMNS} FROM deployments
+         WHERE (@status IS NULL OR status = @status) AND (@before IS NULL OR id < @before)
+         ORDER BY id DESC LIMIT @limit`,
+      )
+      .all({ status: query.status ?? null, before: query.before ?? null, limit: query.limit }) as DeploymentRow[];
+    return this.withDeliveries(rows);
+  }
+
+  /** Newest first, with logs: what `GET /deployments` answers. */
+  listWithLogs(query: DeploymentQuery): Deployment[] {
+    return this.list(query).map((deployment) => ({ ...deployment, log: this.getLog(deployment.id) ?? '' }));
+  }
+
+  /** The deployment that accepted this delivery id, if any. */
+  findByDelivery(deliveryId: string): DeploymentSummary | undefined {
+    const row = this.db
+      .prepare(`SELECT deployment_id AS id FROM deliveries WHERE delivery_id = ? AND outcome = 'queued'`)
+      .get(deliveryId) as { id: number | null } | undefined;
+    return row?.id == null ? undefined : this.summary(row.id);
+  }
+
   /** The oldest deployment still waiting to run. */
-  abstract nextQueued(): Deployment | undefined;
+  nextQueued(): DeploymentSummary | undefined {
+    return this.first(`status = 'queued'`);
+  }
+
+  /** Deployments marked running: at boot, the ones a dead process left behind. */
+  running(): DeploymentSummary[] {
+    const rows = this.db
+      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM deployments WHERE status = 'running' ORDER BY id`)
+      .all() as DeploymentRow[];
+    return this.withDeliveries(rows);
+  }
+
+  /** The newest succeeded deployment. */
+  lastSucceeded(): DeploymentSummary | undefined {
+    const row = this.db
+      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM deployments WHERE status = 'succeeded' ORDER BY id DESC LIMIT 1`)
+      .get() as DeploymentRow | undefined;
+    return row && this.withDeliveries([row])[0];
+  }
+
+  /** The newest accepted push: its `after` and the deployment it joined. */
+  newestAcceptedPush(): { sha: string; deploymentId: number } | undefined {
+    return this.db
+      .prepare(
+        `SELECT sha, deployment_id AS deploymentId FROM deliveries
+         WHERE outcome = 'queued' AND sha IS NOT NULL AND deployment_id IS NOT NULL ORDER BY seq DESC LIMIT 1`,
+      )
+      .get() as { sha: string; deploymentId: number } | undefined;
+  }
+
+  saveLog(id: number, text: string): void {
+    this.db
+      .prepare(
+        'INSERT INTO deployment_logs (deployment_id, text) VALUES (?, ?) ON CONFLICT (deployment_id) DO UPDATE SET text = excluded.text',
+      )
+      .run(id, text);
+  }
+
+  getLog(id: number): string | undefined {
+    const row = this.db.prepare('SELECT text FROM deployment_logs WHERE deployment_id = ?').get(id) as
+      { text: string } | undefined;
+    if (row) return row.text;
+    return this.db.prepare('SELECT 1 FROM deployments WHERE id = ?').get(id) ? '' : undefined;
+  }
+
+  setActivity(id: number, activity: DeploymentActivity | null): void {
+    this.db
+      .prepare('UPDATE deployments SET phase = ?, process_group = ?, process_started = ? WHERE id = ?')
+      .run(activity?.phase ?? null, activity?.processGroup ?? null, activity?.processStarted ?? null, id);
+  }
+
+  activity(id: number): DeploymentActivity | undefined {
+    const row = this.db
+      .prepare('SELECT phase, process_group, process_started FROM deployments WHERE id = ?')
+      .get(id) as
+      | { phase: DeploymentActivity['phase'] | null; process_group: number | null; process_started: string | null }
+      | undefined;
+    if (!row?.phase) return undefined;
+    return { phase: row.phase, processGroup: row.process_group, processStarted: row.process_started };
+  }
+
+  /**
+   * Keeps the newest `limit` deployments with their deliveries and logs, and as many of
+   * the newest deliveries that joined no deployment (ignored, rejected, pings).
+   * Unfinished deployments are never pruned. Returns how many deployments went.
+   */
+  prune(limit: number): number {
+    return this.db.transaction(() => {
+      const { changes } = this.db
+        .prepare(
+          `DELETE FROM deployments WHERE status IN ('succeeded', 'failed')
+           AND id <= (SELECT id FROM deployments ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+        )
+        .run(limit);
+      this.db
+        .prepare(
+          `DELETE FROM deliveries WHERE deployment_id IS NULL
+           AND seq <= (SELECT seq FROM deliveries WHERE deployment_id IS NULL ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
+        )
+        .run(limit);
+      return changes;
+    })();
+  }
+
+  private summary(id: number): DeploymentSummary | undefined {
+    return this.first('id = ?', id);
+  }
+
+  private first(where: string, ...params: unknown[]): DeploymentSummary | undefined {
+    const row = this.db
+      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM deployments WHERE ${where} ORDER BY id LIMIT 1`)
+      .get(...params) as DeploymentRow | undefined;
+    return row && this.withDeliveries([row])[0];
+  }
+
+  private withDeliveries(rows: DeploymentRow[]): DeploymentSummary[] {
+    if (rows.length === 0) return [];
+    const ids = rows.map((row) => row.id);
+    const deliveries = new Map<number, string[]>();
+    const found = this.db
+      .prepare(
+        `SELECT deployment_id AS id, delivery_id AS delivery FROM deliveries
+         WHERE outcome = 'queued' AND deployment_id IN (${ids.map(() => '?').join(', ')}) ORDER BY seq`,
+      )
+      .all(...ids) as { id: number; delivery: string }[];
+    for (const { id, delivery } of found) {
+      const list = deliveries.get(id) ?? [];
+      list.push(delivery);
+      deliveries.set(id, list);
+    }
+    return rows.map((row) => ({
+      id: row.id,
+      status: row.status,
+      trigger: row.trigger,
+      deliveries: deliveries.get(row.id) ?? [],
+      ref: row.ref,
+      requestedSha: row.requested_sha,
+      headBefore: row.head_before,
+      headAfter: row.head_after,
+      queuedAt: row.queued_at,
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+      error: row.error,
+    }));
+  }
+
+  private changed(id: number): void {
+    if (this.pending) this.pending.add(id);
+    else this.emitStatus(id);
+  }
+
+  private emitStatus(id: number): void {
+    if (!this.events) return;
+    const deployment = this.summary(id);
+    if (deployment) this.events.statusChanged(deployment);
+  }
 }

@@ -1,7 +1,9 @@
-export type DeploymentStatus = 'queued' | 'running' | 'succeeded' | 'failed';
-export type DeploymentTrigger = 'push';
+export const DEPLOYMENT_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
+export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
+/** What created the deployment: a webhook push, `POST /deployments`, or a restart after a crash. */
+export type DeploymentTrigger = 'push' | 'manual' | 'recovery';
 
-/** One run of git (and the deploy command) covering one or more accepted deliveries. */
+/** One run of git (and the deploy command) covering zero or more accepted deliveries. */
 export interface Deployment {
   id: number;
   status: DeploymentStatus;
@@ -9,8 +11,11 @@ export interface Deployment {
   /** X-GitHub-Delivery ids covered, oldest first. */
   deliveries: string[];
   ref: string;
-  /** The newest `after` covered: the commit HEAD must contain for a success. */
-  requestedSha: string;
+  /**
+   * The newest `after` covered: the commit HEAD must contain for a success. Null only
+   * while a manual deployment waits: it targets whatever the branch tip is when it runs.
+   */
+  requestedSha: string | null;
   headBefore: string | null;
   headAfter: string | null;
   queuedAt: string;
@@ -21,6 +26,8 @@ export interface Deployment {
   log: string;
 }
 
-export function isFinished(deployment: Deployment): boolean {
+export type DeploymentSummary = Omit<Deployment, 'log'>;
+
+export function isFinished(deployment: Pick<Deployment, 'status'>): boolean {
   return deployment.status === 'succeeded' || deployment.status === 'failed';
 }

@@ -1,25 +1,95 @@
-import { Controller, Get, Inject, Param, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AdminGuard } from '../auth/admin.guard.js';
 import { httpError } from '../common/http-error.js';
-import type { Deployment } from '../deploy/deployment.js';
+import { readSmallBody } from '../common/read-small-body.js';
+import { DeployQueue, ShuttingDownError } from '../deploy/deploy-queue.js';
+import { DeployRunner } from '../deploy/deploy-runner.js';
+import { isFinished, type Deployment, type DeploymentSummary } from '../deploy/deployment.js';
+import { DeploymentEvents } from '../deploy/deployment-events.js';
 import { DeploymentStore } from '../deploy/deployment.store.js';
-import { AdminTokenGuard } from './admin-token.guard.js';
+import { EventStream } from './event-stream.js';
+import { parseDeploymentId, parseDeploymentQuery } from './deployment-query.js';
 
 @Controller('deployments')
-@UseGuards(AdminTokenGuard)
+@UseGuards(AdminGuard)
 export class DeploymentsController {
-  constructor(@Inject(DeploymentStore) private readonly store: DeploymentStore) {}
+  constructor(
+    @Inject(DeploymentStore) private readonly store: DeploymentStore,
+    @Inject(DeployQueue) private readonly queue: DeployQueue,
+    @Inject(DeployRunner) private readonly runner: DeployRunner,
+    @Inject(DeploymentEvents) private readonly events: DeploymentEvents,
+  ) {}
 
-  /** Newest first. */
+  /** Newest first; `?log=false` leaves the logs out (the dashboard's list polls this). */
   @Get()
-  list(): Deployment[] {
-    return this.store.list();
+  list(@Query() rawQuery: Record<string, unknown>): (Deployment | DeploymentSummary)[] {
+    const { withLog, ...query } = parseDeploymentQuery(rawQuery);
+    return withLog ? this.store.listWithLogs(query) : this.store.list(query);
+  }
+
+  /** "Deploy now": fetch origin and deploy the branch tip, coalesced with pushes. */
+  @Post()
+  @HttpCode(202)
+  async deployNow(@Req() req: Request): Promise<{ status: 'queued'; deploymentId: number }> {
+    const body = await readSmallBody(req);
+    if (Object.keys(body).length > 0) throw httpError(400, 'body must be empty or {}');
+    try {
+      return { status: 'queued', deploymentId: this.queue.requestManual() };
+    } catch (error) {
+      if (error instanceof ShuttingDownError) throw httpError(503, error.message);
+      throw error;
+    }
   }
 
   @Get(':id')
   get(@Param('id') rawId: string): Deployment {
-    if (!/^[1-9]\d{0,15}$/.test(rawId)) throw httpError(400, 'deployment id must be a positive integer');
-    const deployment = this.store.get(Number(rawId));
-    if (!deployment) throw httpError(404, `deployment ${rawId} not found`);
+    return this.find(rawId);
+  }
+
+  @Get(':id/log')
+  log(@Param('id') rawId: string, @Res({ passthrough: true }) res: Response): string {
+    const deployment = this.find(rawId);
+    res.type('text/plain; charset=utf-8');
+    return this.runner.liveLog(deployment.id) ?? deployment.log;
+  }
+
+  /**
+   * Server-Sent Events: the log so far, then each chunk as it comes (`log`), and the
+   * deployment at every change (`status`, without its log). Ends once it finished.
+   */
+  @Get(':id/events')
+  stream(@Param('id') rawId: string, @Res() res: Response): void {
+    const deployment = this.find(rawId);
+    const stream = new EventStream(res);
+    const { log, ...summary } = deployment;
+    if (isFinished(deployment)) {
+      if (log !== '') stream.send('log', log);
+      stream.send('status', JSON.stringify(summary));
+      stream.end();
+      return;
+    }
+    // Subscribed and caught up in the same tick: no chunk can fall in between.
+    const unsubscribe = this.events.subscribe(deployment.id, {
+      log: (chunk) => stream.send('log', chunk),
+      status: (changed) => {
+        stream.send('status', JSON.stringify(changed));
+        if (isFinished(changed)) {
+          unsubscribe();
+          stream.end();
+        }
+      },
+    });
+    stream.onClose(unsubscribe);
+    const sofar = this.runner.liveLog(deployment.id) ?? log;
+    if (sofar !== '') stream.send('log', sofar);
+    stream.send('status', JSON.stringify(summary));
+  }
+
+  private find(rawId: string): Deployment {
+    const id = parseDeploymentId(rawId);
+    const deployment = this.store.get(id);
+    if (!deployment) throw httpError(404, `deployment ${id} not found`);
     return deployment;
   }
 }

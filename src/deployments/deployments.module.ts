@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { AdminGuard } from '../auth/admin.guard.js';
+import { SessionController } from '../auth/session.controller.js';
 import { DeployModule } from '../deploy/deploy.module.js';
-import { AdminTokenGuard } from './admin-token.guard.js';
 import { DeploymentsController } from './deployments.controller.js';
 
 @Module({
   imports: [DeployModule],
-  controllers: [DeploymentsController],
-  providers: [AdminTokenGuard],
+  controllers: [DeploymentsController, SessionController],
+  providers: [AdminGuard],
 })
 export class DeploymentsModule {}

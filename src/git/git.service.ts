@@ -1,11 +1,14 @@
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { PullStrategy } from '../config/app-config.js';
 import { operatorEnvironment } from '../process/operator-environment.js';
-import { runProcess } from '../process/run-process.js';
+import { runProcess, type ProcessOptions } from '../process/run-process.js';
 import { GitMissingError, GitStepError } from './git.errors.js';
 
 export type OutputSink = (chunk: string) => void;
+/** How the caller follows and bounds the update's git processes. */
+export type UpdateControl = Pick<ProcessOptions, 'signal' | 'output' | 'onSpawn'>;
 
 /** How much of a failed git command's output becomes the deployment's error. */
 const ERROR_OUTPUT_CHARS = 2000;
@@ -82,13 +85,14 @@ export class GitService {
    * git itself but not the fetch, ssh or hooks that git starts; a deploy timeout must
    * end all of them before anything else touches the work tree.
    */
-  private async runGit(args: string[], signal: AbortSignal, output: OutputSink): Promise<void> {
+  private async runGit(args: string[], control: UpdateControl): Promise<void> {
+    const { output } = control;
     output(`$ git ${args.join(' ')}\n`);
     let recent = '';
     const result = await runProcess('git', args, {
+      ...control,
       cwd: this.repoPath,
       env: gitEnvironment().env,
-      signal,
       output: (chunk) => {
         output(chunk);
         recent = (recent + chunk).slice(-ERROR_OUTPUT_CHARS);
@@ -150,7 +154,7 @@ export class GitService {
    * Moves the work tree to the tip of `origin/<branch>` with the chosen strategy.
    * On failure the work tree is left as it was before (an interrupted rebase is aborted).
    */
-  async update(strategy: PullStrategy, branch: string, signal: AbortSignal, output: OutputSink): Promise<void> {
+  async update(strategy: PullStrategy, branch: string, control: UpdateControl): Promise<void> {
     const steps: Record<PullStrategy, string[][]> = {
       rebase: [['pull', '--rebase', '--no-autostash', 'origin', branch]],
       // --no-rebase: a pull.rebase setting in the repository must not turn this into a rebase.
@@ -161,11 +165,41 @@ export class GitService {
       ],
     };
     try {
-      for (const args of steps[strategy]) await this.runGit(args, signal, output);
+      for (const args of steps[strategy]) await this.runGit(args, control);
     } catch (error) {
       if (strategy === 'rebase') await this.abortRebase();
       throw error;
     }
+  }
+
+  /**
+   * After a crash during an update: removes the index lock the killed git left and
+   * aborts a rebase it left half done, so the next update starts from a clean state.
+   * Only safe once no git process of this work tree runs. Returns what it did.
+   */
+  async clearInterruptedUpdate(): Promise<string[]> {
+    const done: string[] = [];
+    const lock = resolve(this.repoPath, (await this.git().raw(['rev-parse', '--git-path', 'index.lock'])).trim());
+    if (
+      await stat(lock).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      await rm(lock, { force: true });
+      done.push(`removed the stale ${lock}`);
+    }
+    const rebaseDir = (await this.git().raw(['rev-parse', '--git-path', 'rebase-merge'])).trim();
+    if (
+      await stat(resolve(this.repoPath, rebaseDir)).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      await this.abortRebase();
+      done.push('aborted the rebase it left in progress');
+    }
+    return done;
   }
 
   private async abortRebase(): Promise<void> {
@@ -177,12 +211,23 @@ export class GitService {
 
   /** Whether `sha` is HEAD or an ancestor of it; throws when the commit is not in the repository. */
   async headContains(sha: string): Promise<boolean> {
+    return this.contains('HEAD', sha);
+  }
+
+  /** Whether `sha` is `commitish` or an ancestor of it; throws when `sha` is not in the repository. */
+  async contains(commitish: string, sha: string): Promise<boolean> {
     const git = this.git();
     const commit = (await git.raw(['rev-parse', '--verify', '--quiet', `${sha}^{commit}`]).catch(() => '')).trim();
     if (commit === '') throw new GitStepError(`commit ${sha} is not in the repository after the update`);
     // `merge-base --is-ancestor` would answer by exit code alone, and simple-git adds 50 ms to
     // every command that prints nothing; the merge base of an ancestor is the ancestor itself.
-    const base = await git.raw(['merge-base', commit, 'HEAD']).catch(() => '');
+    const base = await git.raw(['merge-base', commit, commitish]).catch(() => '');
     return base.trim() === commit;
+  }
+
+  /** The branch tip the last update fetched (a manual deploy targets it). */
+  async fetchedTip(): Promise<string> {
+    const tip = await this.git().raw(['rev-parse', '--verify', 'FETCH_HEAD^{commit}']);
+    return tip.trim();
   }
 }

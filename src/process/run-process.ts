@@ -13,6 +13,8 @@ export interface ProcessOptions {
   /** Aborting kills the whole process group. */
   signal: AbortSignal;
   output: (chunk: string) => void;
+  /** Told the process group id once the process started (recorded so a restart can end it). */
+  onSpawn?: (processGroup: number) => void;
 }
 
 /** How long a process group gets between SIGTERM and SIGKILL. */
@@ -42,6 +44,7 @@ export function runProcess(file: string, args: readonly string[], options: Proce
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
     child.stdout.on('data', (data: Buffer) => options.output(data.toString()));

@@ -1,13 +1,20 @@
 import { Controller, HttpCode, Inject, Logger, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Response } from 'express';
+import { randomUUID } from 'node:crypto';
 import type { AppConfig } from '../config/app-config.js';
 import { httpError } from '../common/http-error.js';
 import { DeployQueue, ShuttingDownError } from '../deploy/deploy-queue.js';
+import { DeliveryJournal } from './delivery-journal.js';
 import { DeliveryError, parseDelivery } from './delivery.js';
 import { decide, type DeployTarget } from './push-filter.js';
 import type { RawBodyRequest } from './raw-body.js';
 import { SignatureGuard } from './signature.guard.js';
+
+function headerValue(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value?.trim() || undefined;
+}
 
 /** The path comes from WEBHOOK_PATH through the RouterModule. */
 @Controller()
@@ -17,6 +24,7 @@ export class WebhookController {
 
   constructor(
     @Inject(DeployQueue) private readonly queue: DeployQueue,
+    @Inject(DeliveryJournal) private readonly journal: DeliveryJournal,
     @Inject(ConfigService) config: ConfigService<AppConfig, true>,
   ) {
     this.target = {
@@ -30,33 +38,47 @@ export class WebhookController {
   @HttpCode(200)
   @UseGuards(SignatureGuard)
   receive(@Req() req: RawBodyRequest, @Res({ passthrough: true }) res: Response): object {
+    const receivedAt = new Date().toISOString();
     let delivery;
     try {
       delivery = parseDelivery(req.headers, req.rawBody ?? Buffer.alloc(0));
     } catch (error) {
       if (!(error instanceof DeliveryError)) throw error;
-      this.logger.warn(`delivery ${String(req.headers['x-github-delivery'] ?? '-')}: ${error.message}`);
+      const id = headerValue(req.headers['x-github-delivery']) ?? `local-${randomUUID()}`;
+      this.logger.warn(`delivery ${id}: ${error.message}`);
+      const event = headerValue(req.headers['x-github-event']) ?? null;
+      this.journal.rejected({ id, event, receivedAt }, error.status, error.message);
       throw httpError(error.status, error.message);
     }
     const tag = `delivery ${delivery.id}`;
     if (delivery.generatedId) this.logger.warn(`${tag}: no X-GitHub-Delivery header, id generated`);
+    const seen = { id: delivery.id, event: delivery.event, receivedAt };
 
     const decision = decide(delivery.event, delivery.payload, this.target);
     switch (decision.kind) {
       case 'pong':
         this.logger.log(`${tag}: ping`);
+        this.journal.answered(seen, 'pong');
         return { status: 'pong' };
       case 'ignored':
         this.logger.log(`${tag}: ignored, ${decision.reason}`);
+        this.journal.answered(seen, 'ignored', decision.reason);
         return { status: 'ignored', reason: decision.reason };
       case 'invalid':
         this.logger.warn(`${tag}: ${decision.reason}`);
+        this.journal.rejected(seen, 400, decision.reason);
         throw httpError(400, decision.reason);
       case 'deploy': {
         const { push } = decision;
         let acceptance;
         try {
-          acceptance = this.queue.accept({ deliveryId: delivery.id, ref: push.ref, sha: push.after });
+          acceptance = this.queue.accept({
+            deliveryId: delivery.id,
+            event: delivery.event,
+            receivedAt,
+            ref: push.ref,
+            sha: push.after,
+          });
         } catch (error) {
           if (error instanceof ShuttingDownError) throw httpError(503, error.message);
           throw error;

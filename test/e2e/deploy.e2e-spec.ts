@@ -32,7 +32,7 @@ describe('deploys', () => {
 
       expect(answers.map((res) => res.status)).toEqual(shas.map(() => 202));
       await t.settled(answers[0]!.body.deploymentId);
-      const deployments = t.store.list();
+      const deployments = t.deployments();
       expect(deployments.length).toBeLessThanOrEqual(2);
       expect(deployments.every((d) => d.status === 'succeeded')).toBe(true);
       // Every accepted delivery is recorded against exactly one deployment.

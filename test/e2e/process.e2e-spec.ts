@@ -107,7 +107,7 @@ describe('the service process', () => {
     ]);
   });
 
-  it('SIGTERM during a deploy: refuses new deliveries, finishes the deploy, names the one left waiting, exits 0', async () => {
+  it('SIGTERM during a deploy: refuses new deliveries, finishes the deploy, keeps the waiting one for the next start, exits 0', async () => {
     fixture = await GitFixture.create();
     const release = join(fixture.root, 'release');
     service = ServiceProcess.start(
@@ -133,8 +133,17 @@ describe('the service process', () => {
     await writeFile(release, '');
     expect(await service.exitCode()).toBe(0);
     expect(service.text()).toMatch(/deployment 1 .*: succeeded\. Repository updated with commit/);
-    expect(service.text()).toMatch(/deployment 2 \(deliveries left-waiting\) was waiting and did not run/);
+    expect(service.text()).toMatch(
+      /deployment 2 \(deliveries left-waiting\) stays queued: it runs when hookdeploy starts again/,
+    );
     expect(await fixture.deployHead()).toBe(sha);
+
+    // The delivery answered 202 before the stop is deployed by the next process.
+    service = ServiceProcess.start({ ...baseEnv(), DEPLOY_COMMAND: 'true' }, fixture.root);
+    await service.waitForLine(/deployment 2 \(deliveries left-waiting\): succeeded/);
+    expect(await fixture.deployHead()).toBe(await fixture.originHead());
+    service.child.kill('SIGTERM');
+    expect(await service.exitCode()).toBe(0);
   });
 
   it('SIGTERM does not wait for a client that never finishes its request', async () => {

@@ -225,7 +225,7 @@ describe('POST /github: the contract table', () => {
     });
 
     it('none of the refused or ignored deliveries created a deployment', async () => {
-      const deployments = t.store.list();
+      const deployments = t.deployments();
       // Only the case-insensitive push above deployed.
       expect(deployments).toHaveLength(1);
       expect(deployments[0]!.headBefore).toBe(headAtStart);
@@ -267,7 +267,7 @@ describe('POST /github: the contract table', () => {
       const res = await t.deliverPush({ after: sha }, { id: 'delivery-202' });
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ status: 'duplicate', deploymentId: first.id });
-      expect(t.store.list().filter((d) => d.deliveries.includes('delivery-202'))).toHaveLength(1);
+      expect(t.deployments().filter((d) => d.deliveries.includes('delivery-202'))).toHaveLength(1);
     });
 
     it("deploys a form-encoded delivery (GitHub's other content type) verified over its raw bytes", async () => {

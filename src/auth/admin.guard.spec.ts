@@ -2,17 +2,17 @@ import { describe, expect, it } from '@jest/globals';
 import { ConfigService } from '@nestjs/config';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { rejection } from '../../test/fixtures/guard-rejection.js';
-import { AdminTokenGuard } from './admin-token.guard.js';
+import { AdminGuard } from './admin.guard.js';
 
 const TOKEN = 'admin-token-7a8b9c';
 
 function guardAgainst(adminToken: string | undefined, authorization?: string): () => boolean {
-  const guard = new AdminTokenGuard(new ConfigService(adminToken === undefined ? {} : { adminToken }));
+  const guard = new AdminGuard(new ConfigService(adminToken === undefined ? {} : { adminToken }));
   const req = { method: 'GET', path: '/deployments', headers: authorization === undefined ? {} : { authorization } };
   return () => guard.canActivate(new ExecutionContextHost([req, {}]));
 }
 
-describe('AdminTokenGuard', () => {
+describe('AdminGuard', () => {
   it('answers 404 when ADMIN_TOKEN is unset, whatever the request carries', () => {
     const error = rejection(guardAgainst(undefined, `Bearer ${TOKEN}`));
     expect(error.getStatus()).toBe(404);

@@ -1,0 +1,5 @@
+// `nest build` keeps dist/ (the dashboard's browser code is compiled into it separately,
+// and `nest start --watch` must not delete it), so a full build starts from an empty one.
+import { rmSync } from 'node:fs';
+
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });

@@ -1,0 +1,77 @@
+import { Controller, Delete, Get, HttpCode, Inject, Logger, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Request, Response } from 'express';
+import type { AppConfig } from '../config/app-config.js';
+import { constantTimeEqual } from '../common/constant-time-equal.js';
+import { httpError } from '../common/http-error.js';
+import { readSmallBody } from '../common/read-small-body.js';
+import { AdminGuard } from './admin.guard.js';
+import { CSRF_COOKIE, SESSION_COOKIE } from './cookies.js';
+import { csrfTokenFor, issueSession, SESSION_TTL_MS } from './session-token.js';
+
+export interface SessionInfo {
+  authenticated: true;
+  branch: string;
+  repository: string | null;
+  /** The repository's GitHub page, for links to commits; null when unknown. */
+  repositoryUrl: string | null;
+}
+
+/** Behind a TLS proxy the cookies must be Secure; the proxy says so in X-Forwarded-Proto. */
+function overHttps(req: Request): boolean {
+  const forwarded = String(req.headers['x-forwarded-proto'] ?? '')
+    .split(',')[0]!
+    .trim();
+  return req.protocol === 'https' || forwarded === 'https';
+}
+
+/** The dashboard's login: the admin token, once, for a signed HttpOnly session cookie. */
+@Controller('session')
+export class SessionController {
+  private readonly logger = new Logger('Dashboard');
+  private readonly token: string | undefined;
+  private readonly info: SessionInfo;
+
+  constructor(@Inject(ConfigService) config: ConfigService<AppConfig, true>) {
+    this.token = config.get('adminToken', { infer: true });
+    const repository = config.get('deployRepository', { infer: true }) ?? null;
+    this.info = {
+      authenticated: true,
+      branch: config.get('deployBranch', { infer: true }),
+      repository,
+      repositoryUrl: repository && `https://github.com/${repository}`,
+    };
+  }
+
+  @Get()
+  @UseGuards(AdminGuard)
+  current(): SessionInfo {
+    return this.info;
+  }
+
+  @Post()
+  @HttpCode(204)
+  async login(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    if (this.token === undefined) throw httpError(404, `Cannot ${req.method} ${req.path}`);
+    const { token } = await readSmallBody(req);
+    if (typeof token !== 'string' || token === '') throw httpError(400, 'a "token" field is required');
+    if (!constantTimeEqual(token, this.token)) {
+      this.logger.warn(`failed dashboard login from ${req.socket.remoteAddress ?? 'an unknown address'}`);
+      throw httpError(401, 'wrong admin token');
+    }
+    const session = issueSession(this.token);
+    const common = { sameSite: 'strict', secure: overHttps(req), path: '/', maxAge: SESSION_TTL_MS } as const;
+    res.cookie(SESSION_COOKIE, session, { ...common, httpOnly: true });
+    // Readable by the page on purpose: it echoes it in the X-CSRF-Token header.
+    res.cookie(CSRF_COOKIE, csrfTokenFor(this.token, session), common);
+    this.logger.log(`dashboard login from ${req.socket.remoteAddress ?? 'an unknown address'}`);
+  }
+
+  @Delete()
+  @HttpCode(204)
+  @UseGuards(AdminGuard)
+  logout(@Res({ passthrough: true }) res: Response): void {
+    res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict' });
+    res.clearCookie(CSRF_COOKIE, { path: '/', sameSite: 'strict' });
+  }
+}

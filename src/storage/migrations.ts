@@ -1,0 +1,49 @@
+/**
+ * The schema, one step per version. PRAGMA user_version records how many steps a
+ * database has had; a step never changes once released, so later versions only append.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: deployments, their logs, and every delivery that passed the signature check.
+  `
+  CREATE TABLE deployments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
+    trigger TEXT NOT NULL CHECK (trigger IN ('push', 'manual', 'recovery')),
+    ref TEXT NOT NULL,
+    requested_sha TEXT,
+    head_before TEXT,
+    head_after TEXT,
+    queued_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    error TEXT,
+    -- What was under way, and the process group doing it, so that a restart after a
+    -- crash can say what was interrupted and end what the dead process left running.
+    phase TEXT CHECK (phase IN ('git', 'command')),
+    process_group INTEGER,
+    process_started TEXT
+  );
+  CREATE INDEX deployments_by_status ON deployments (status, id);
+
+  -- Apart from deployments: lists never read a megabyte of output they do not show.
+  CREATE TABLE deployment_logs (
+    deployment_id INTEGER PRIMARY KEY REFERENCES deployments (id) ON DELETE CASCADE,
+    text TEXT NOT NULL
+  );
+
+  CREATE TABLE deliveries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id TEXT NOT NULL,
+    event TEXT,
+    received_at TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('queued', 'duplicate', 'ignored', 'pong', 'rejected')),
+    reason TEXT,
+    status_code INTEGER NOT NULL,
+    sha TEXT,
+    deployment_id INTEGER REFERENCES deployments (id) ON DELETE CASCADE
+  );
+  -- Deduplication: an id is accepted once, and that survives restarts.
+  CREATE UNIQUE INDEX deliveries_accepted ON deliveries (delivery_id) WHERE outcome = 'queued';
+  CREATE INDEX deliveries_by_deployment ON deliveries (deployment_id, seq);
+  `,
+];

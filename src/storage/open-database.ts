@@ -1,0 +1,58 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseError } from './database.error.js';
+import { MIGRATIONS } from './migrations.js';
+
+export type Db = Database.Database;
+
+export const DATABASE_FILE = 'hookdeploy.db';
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Opens (creating if needed) `<dataDir>/hookdeploy.db`, migrated to the current schema.
+ * Every problem, a corrupt file included, becomes one DatabaseError naming the file:
+ * the boot stops there rather than running without history.
+ */
+export function openDatabase(dataDir: string): Db {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (error) {
+    throw new DatabaseError(`cannot create DATA_DIR ${dataDir}: ${reason(error)}`);
+  }
+  const file = join(dataDir, DATABASE_FILE);
+  let db: Db | undefined;
+  try {
+    db = new Database(file);
+    // WAL: readers never wait for the writer. FULL: a 202 is only sent once the delivery
+    // is on disk, so not even a power cut loses an accepted push.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    // A page-level check is cheap enough at boot and catches a damaged file early.
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw new Error(`integrity check failed: ${String(check)}`);
+    return db;
+  } catch (error) {
+    db?.close();
+    throw new DatabaseError(`cannot use the database ${file}: ${reason(error)}`);
+  }
+}
+
+function migrate(db: Db): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new Error(`its schema version ${version} is newer than this hookdeploy knows (${MIGRATIONS.length})`);
+  }
+  // BEGIN IMMEDIATE even with nothing to do: it proves the file is writable at boot,
+  // not at the first push.
+  db.transaction(() => {
+    for (let step = version; step < MIGRATIONS.length; step++) db.exec(MIGRATIONS[step]!);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+}

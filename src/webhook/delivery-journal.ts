@@ -1,0 +1,38 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { DeliveryOutcome } from '../deploy/delivery-record.js';
+import { DeploymentStore } from '../deploy/deployment.store.js';
+
+export interface SeenDelivery {
+  id: string;
+  event: string | null;
+  receivedAt: string;
+}
+
+/**
+ * Records the deliveries that passed the signature check but deploy nothing (pings,
+ * ignored, rejected); accepted ones are recorded by the queue with their deployment.
+ * Unsigned requests are never written: anyone can send those, as fast as they like.
+ */
+@Injectable()
+export class DeliveryJournal {
+  private readonly logger = new Logger('Webhook');
+
+  constructor(@Inject(DeploymentStore) private readonly store: DeploymentStore) {}
+
+  answered(delivery: SeenDelivery, outcome: Extract<DeliveryOutcome, 'pong' | 'ignored'>, reason?: string): void {
+    this.record(delivery, outcome, 200, reason ?? null);
+  }
+
+  rejected(delivery: SeenDelivery, statusCode: number, reason: string): void {
+    this.record(delivery, 'rejected', statusCode, reason);
+  }
+
+  // The answer does not depend on this record: a failure is logged, not sent to GitHub.
+  private record(delivery: SeenDelivery, outcome: DeliveryOutcome, statusCode: number, reason: string | null): void {
+    try {
+      this.store.recordDelivery({ ...delivery, outcome, statusCode, reason, sha: null, deploymentId: null });
+    } catch (error) {
+      this.logger.error(`delivery ${delivery.id}: could not be recorded: ${(error as Error).message}`);
+    }
+  }
+}
