@@ -47,7 +47,7 @@ export function statusBadge(status: DeploymentStatus, testId?: string): HTMLSpan
 
 /** A short commit id, linked to the repository's commit page when there is one. */
 export function commitLink(sha: string | null, repositoryUrl: string | null, full = false): HTMLElement {
-  if (!isSha(sha)) return h('span', { class: 'sha muted' }, sha ?? 'not fetched yet');
+  if (!isSha(sha)) return h('span', { class: 'muted nowrap' }, sha ?? 'not fetched');
   const text = full ? sha : shortSha(sha);
   if (!repositoryUrl) return h('code', { class: 'sha', title: sha }, text);
   return h(
