@@ -149,7 +149,7 @@ export class DeploymentDetail {
 
     const url = this.hooks.repositoryUrl();
     const time = (iso: string | null): Node | string =>
-      iso ? h('span', {}, relativeTimeElement(iso), h('span', { class: 'muted' }, ` · ${iso}`)) : '—';
+      iso ? h('span', {}, relativeTimeElement(iso), ' · ', h('span', { class: 'muted nowrap' }, iso)) : '—';
     const rows: [string, Node | string][] = [
       ['Trigger', deployment.trigger],
       ['Ref', h('code', {}, deployment.ref)],
