@@ -19,7 +19,7 @@ function problems(env: Environment): string[] {
 
 describe('parseEnvironment', () => {
   it('applies the documented defaults', () => {
-    expect(settings(REQUIRED)).toEqual({
+    expect(settings(REQUIRED, '/srv/hookdeploy')).toEqual({
       githubSecret: SECRET,
       repoPath: '/srv/app',
       port: 8000,
@@ -31,6 +31,8 @@ describe('parseEnvironment', () => {
       deployCommand: undefined,
       deployTimeoutMs: 600_000,
       adminToken: undefined,
+      dataDir: '/srv/hookdeploy/data',
+      historyLimit: 1000,
     });
   });
 
@@ -46,6 +48,8 @@ describe('parseEnvironment', () => {
       DEPLOY_COMMAND: 'make deploy',
       DEPLOY_TIMEOUT: '1.5',
       ADMIN_TOKEN: TOKEN,
+      DATA_DIR: '/var/lib/hookdeploy',
+      HISTORY_LIMIT: '25',
     };
     expect(settings(env)).toEqual({
       githubSecret: SECRET,
@@ -59,11 +63,22 @@ describe('parseEnvironment', () => {
       deployCommand: 'make deploy',
       deployTimeoutMs: 1500,
       adminToken: TOKEN,
+      dataDir: '/var/lib/hookdeploy',
+      historyLimit: 25,
     });
   });
 
   it('treats empty and blank values as unset', () => {
-    const blank = { PORT: '', HOST: ' ', WEBHOOK_PATH: '', DEPLOY_BRANCH: '', PULL_STRATEGY: '', DEPLOY_TIMEOUT: '' };
+    const blank = {
+      PORT: '',
+      HOST: ' ',
+      WEBHOOK_PATH: '',
+      DEPLOY_BRANCH: '',
+      PULL_STRATEGY: '',
+      DEPLOY_TIMEOUT: '',
+      DATA_DIR: ' ',
+      HISTORY_LIMIT: '',
+    };
     expect(settings({ ...REQUIRED, ...blank, DEPLOY_COMMAND: '', ADMIN_TOKEN: '' })).toEqual(settings(REQUIRED));
     expect(problems({ GITHUB_SECRET: '', REPO_PATH: '  ' })).toEqual([
       expect.stringContaining('GITHUB_SECRET'),
@@ -89,6 +104,14 @@ describe('parseEnvironment', () => {
     ['WEBHOOK_PATH', { WEBHOOK_PATH: '/health/' }],
     ['WEBHOOK_PATH', { WEBHOOK_PATH: '/deployments' }],
     ['WEBHOOK_PATH', { WEBHOOK_PATH: '/deployments/github' }],
+    ['WEBHOOK_PATH', { WEBHOOK_PATH: '/session' }],
+    ['WEBHOOK_PATH', { WEBHOOK_PATH: '/session/' }],
+    ['WEBHOOK_PATH', { WEBHOOK_PATH: '/session/github' }],
+    ['WEBHOOK_PATH', { WEBHOOK_PATH: '/dashboard' }],
+    ['WEBHOOK_PATH', { WEBHOOK_PATH: '/dashboard//' }],
+    ['WEBHOOK_PATH', { WEBHOOK_PATH: '/dashboard/hook' }],
+    ['WEBHOOK_PATH', { WEBHOOK_PATH: '/metrics' }],
+    ['WEBHOOK_PATH', { WEBHOOK_PATH: '/metrics/github' }],
     ['DEPLOY_BRANCH', { DEPLOY_BRANCH: 'feature..x' }],
     ['DEPLOY_BRANCH', { DEPLOY_BRANCH: 'has space' }],
     ['DEPLOY_BRANCH', { DEPLOY_BRANCH: '-main' }],
@@ -101,12 +124,25 @@ describe('parseEnvironment', () => {
     ['DEPLOY_TIMEOUT', { DEPLOY_TIMEOUT: '0' }],
     ['DEPLOY_TIMEOUT', { DEPLOY_TIMEOUT: '-5' }],
     ['DEPLOY_TIMEOUT', { DEPLOY_TIMEOUT: 'ten' }],
+    ['HISTORY_LIMIT', { HISTORY_LIMIT: '0' }],
+    ['HISTORY_LIMIT', { HISTORY_LIMIT: '-1' }],
+    ['HISTORY_LIMIT', { HISTORY_LIMIT: '1.5' }],
+    ['HISTORY_LIMIT', { HISTORY_LIMIT: '1e3' }],
+    ['HISTORY_LIMIT', { HISTORY_LIMIT: 'many' }],
+    ['HISTORY_LIMIT', { HISTORY_LIMIT: '1000001' }],
+    ['HISTORY_LIMIT', { HISTORY_LIMIT: '99999999999999999999' }],
   ])('names %s when it is %j', (variable, changes) => {
     expect(problems({ ...REQUIRED, ...changes })).toEqual([expect.stringMatching(new RegExp(`^${variable}\\b`))]);
   });
 
   it('reports every problem at once', () => {
-    const all = problems({ PORT: 'x', WEBHOOK_PATH: '/health', PULL_STRATEGY: 'merge', DEPLOY_TIMEOUT: '0' });
+    const all = problems({
+      PORT: 'x',
+      WEBHOOK_PATH: '/health',
+      PULL_STRATEGY: 'merge',
+      DEPLOY_TIMEOUT: '0',
+      HISTORY_LIMIT: '0',
+    });
     expect(all.map((problem) => problem.split(' ')[0])).toEqual([
       'GITHUB_SECRET',
       'REPO_PATH',
@@ -114,6 +150,7 @@ describe('parseEnvironment', () => {
       'WEBHOOK_PATH',
       'PULL_STRATEGY',
       'DEPLOY_TIMEOUT',
+      'HISTORY_LIMIT',
     ]);
   });
 
@@ -131,6 +168,43 @@ describe('parseEnvironment', () => {
     expect(text).toContain('REPO_PATH');
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain(TOKEN);
+  });
+
+  it.each([
+    '/sessions',
+    '/dashboards',
+    '/metrics-hook',
+    '/healthz',
+    '/deployments-github',
+    '/hooks/session',
+    '/github',
+  ])('accepts WEBHOOK_PATH %j, which only resembles a reserved path', (path) => {
+    expect(settings({ ...REQUIRED, WEBHOOK_PATH: path }).webhookPath).toBe(path);
+  });
+
+  it.each([
+    ['./data', '/srv/hookdeploy', '/srv/hookdeploy/data'],
+    ['state', '/srv/hookdeploy', '/srv/hookdeploy/state'],
+    ['../shared/data', '/srv/hookdeploy', '/srv/shared/data'],
+    ['/var/lib/hookdeploy', '/srv/hookdeploy', '/var/lib/hookdeploy'],
+    ['/var/lib/hookdeploy/', '/srv/hookdeploy', '/var/lib/hookdeploy/'],
+  ])('resolves DATA_DIR %j against the working directory %j to %j', (dataDir, cwd, resolved) => {
+    expect(settings({ ...REQUIRED, DATA_DIR: dataDir }, cwd).dataDir).toBe(resolved);
+  });
+
+  it.each([
+    ['1', 1],
+    ['1000', 1000],
+    ['1000000', 1_000_000],
+    ['007', 7],
+  ])('reads HISTORY_LIMIT %j as %i', (raw, limit) => {
+    expect(settings({ ...REQUIRED, HISTORY_LIMIT: raw }).historyLimit).toBe(limit);
+  });
+
+  it('quotes a bad HISTORY_LIMIT back', () => {
+    expect(problems({ ...REQUIRED, HISTORY_LIMIT: 'lots' })).toEqual([
+      'HISTORY_LIMIT must be an integer from 1 to 1000000 (got "lots")',
+    ]);
   });
 
   it('rounds a tiny DEPLOY_TIMEOUT up to a whole millisecond instead of down to none', () => {
