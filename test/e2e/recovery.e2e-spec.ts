@@ -1,0 +1,513 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Deployment } from '../../src/deploy/deployment.js';
+import { pushPayload, signedDelivery } from '../fixtures/deliveries.js';
+import { git, GitFixture } from '../fixtures/git-fixture.js';
+import { ServiceProcess } from '../fixtures/service-process.js';
+import { waitFor } from '../fixtures/wait.js';
+
+const SECRET = 'recovery-test-secret-value';
+const ADMIN_TOKEN = 'recovery-test-admin-token-0123';
+/** Per test: several boots of the real process, git and shell work, on a shared slow machine. */
+const TEST_TIMEOUT = 90_000;
+/** Per condition waited on. */
+const WAIT_MS = 30_000;
+
+/** The state letter of /proc/<pid>/stat, or undefined once the process is gone. */
+function processState(pid: number): string | undefined {
+  return procStat(pid)?.[0];
+}
+
+/** Fields 3 and on of /proc/<pid>/stat (state, ppid, pgrp, ...), counted from the end of the command name. */
+function procStat(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Ended: no such process, or a zombie that nobody reaped (an orphan's parent here may not reap). */
+function gone(pid: number): boolean {
+  const state = processState(pid);
+  return state === undefined || state === 'Z';
+}
+
+function processGroupOf(pid: number): number {
+  const fields = procStat(pid);
+  if (!fields) throw new Error(`process ${pid} is gone`);
+  return Number(fields[2]);
+}
+
+/** The pid a script wrote with `echo $$ > file`, once the whole line is there. */
+async function pidFrom(file: string, what: string): Promise<number> {
+  let pid = 0;
+  await waitFor(
+    what,
+    () => {
+      const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      pid = text.endsWith('\n') ? Number(text) : 0;
+      return pid > 0;
+    },
+    WAIT_MS,
+  );
+  return pid;
+}
+
+/** Shell text that records its own pid, then waits while `hold` exists. Paths come from the test, never a payload. */
+function holding(pidFile: string, hold: string): string {
+  return `echo $$ > "${pidFile}"; while [ -e "${hold}" ]; do sleep 0.05; done`;
+}
+
+const finished = (d: Deployment): boolean => d.status === 'succeeded' || d.status === 'failed';
+
+/**
+ * One DATA_DIR and one work tree, served by successive `node dist/main.js` processes:
+ * what an operator's process manager does after a crash.
+ */
+class Deployer {
+  readonly started: ServiceProcess[] = [];
+  private port = 0;
+
+  constructor(
+    readonly fixture: GitFixture,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  get service(): ServiceProcess {
+    const service = this.started.at(-1);
+    if (!service) throw new Error('not started');
+    return service;
+  }
+
+  async start(): Promise<void> {
+    this.started.push(
+      ServiceProcess.start(
+        {
+          GITHUB_SECRET: SECRET,
+          ADMIN_TOKEN,
+          REPO_PATH: this.fixture.deploy,
+          DATA_DIR: join(this.fixture.root, 'data'),
+          PORT: '0',
+          HOST: '127.0.0.1',
+          ...this.env,
+        },
+        this.fixture.root,
+      ),
+    );
+    this.port = await this.service.port();
+  }
+
+  /** SIGKILL: no shutdown hook, no final save, nothing the process could do about it. */
+  async crash(): Promise<void> {
+    this.service.child.kill('SIGKILL');
+    expect(await this.service.exitCode()).toBeNull();
+    expect(this.service.child.signalCode).toBe('SIGKILL');
+  }
+
+  async deliver(sha: string, id: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    const { headers, body } = signedDelivery(pushPayload({ after: sha }), { secret: SECRET, id });
+    const res = await fetch(`http://127.0.0.1:${this.port}/github`, { method: 'POST', headers, body });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  async api<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const res = await fetch(`http://127.0.0.1:${this.port}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...init.headers },
+    });
+    if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  }
+
+  list(): Promise<Deployment[]> {
+    return this.api<Deployment[]>('/deployments');
+  }
+
+  get(id: number): Promise<Deployment> {
+    return this.api<Deployment>(`/deployments/${id}`);
+  }
+
+  async until(id: number, status: Deployment['status']): Promise<Deployment> {
+    let deployment: Deployment | undefined;
+    await waitFor(
+      `deployment ${id} is ${status}`,
+      async () => (deployment = await this.get(id)).status === status,
+      WAIT_MS,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message} (it is ${deployment?.status}):\n${this.service.text()}`);
+    });
+    return deployment!;
+  }
+
+  /** Waits until `count` or more deployments exist and none is queued or running; newest first. */
+  async settled(count = 1): Promise<Deployment[]> {
+    let list: Deployment[] = [];
+    await waitFor(
+      'every deployment finished',
+      async () => (list = await this.list()).length >= count && list.every(finished),
+      WAIT_MS,
+    );
+    return list;
+  }
+
+  stop(): void {
+    for (const service of this.started) service.stop();
+  }
+}
+
+describe('recovery after the process died (SIGKILL) and started again on the same DATA_DIR', () => {
+  let fixture: GitFixture | undefined;
+  let deployer: Deployer | undefined;
+
+  afterEach(async () => {
+    deployer?.stop();
+    deployer = undefined;
+    // Removing the temp directory removes every hold file: a script still waiting ends on its own.
+    await fixture?.remove();
+    fixture = undefined;
+  });
+
+  it(
+    'during the deploy command: the orphaned command is killed, the deployment is failed "interrupted", a recovery deployment deploys the push',
+    async () => {
+      fixture = await GitFixture.create();
+      const hold = join(fixture.root, 'hold');
+      const pidFile = join(fixture.root, 'command.pid');
+      await writeFile(hold, '');
+      deployer = new Deployer(fixture, { DEPLOY_COMMAND: `${holding(pidFile, hold)}; echo deployed` });
+      await deployer.start();
+
+      const sha = await fixture.commitAndPush();
+      const accepted = await deployer.deliver(sha, 'killed-mid-command');
+      expect(accepted).toEqual({ status: 202, body: expect.objectContaining({ status: 'queued', deploymentId: 1 }) });
+      const pid = await pidFrom(pidFile, 'the deploy command runs');
+
+      await deployer.crash();
+      // Nothing ended the command with hookdeploy: it runs on, orphaned, in its own process group.
+      expect(gone(pid)).toBe(false);
+      expect(processGroupOf(pid)).toBe(pid);
+
+      // The hold stays: only the recovery at boot can end the old command.
+      await deployer.start();
+      await waitFor('the orphaned deploy command has been killed', () => gone(pid), WAIT_MS);
+
+      // Settled before the server listened: the first answer already shows it.
+      const [recovery, interrupted, ...older] = await deployer.list();
+      expect(older).toEqual([]);
+      expect(interrupted).toMatchObject({
+        id: 1,
+        status: 'failed',
+        trigger: 'push',
+        error: 'interrupted',
+        deliveries: ['killed-mid-command'],
+        requestedSha: sha,
+      });
+      expect(interrupted!.finishedAt).not.toBeNull();
+      expect(interrupted!.log).toContain(
+        'hookdeploy: interrupted: hookdeploy stopped while the deploy command was running',
+      );
+      expect(interrupted!.log).toContain(`hookdeploy: killed process group ${pid}, which was still running`);
+      expect(recovery).toMatchObject({ id: 2, trigger: 'recovery', requestedSha: sha, deliveries: [] });
+      expect(['queued', 'running']).toContain(recovery!.status);
+
+      // The recovery deployment runs the same command, which waits for the hold too.
+      await rm(hold);
+      const recovered = await deployer.until(2, 'succeeded');
+      expect(recovered).toMatchObject({ headAfter: sha, error: null });
+      expect(recovered.log).toContain('deployed');
+      expect(await fixture.deployHead()).toBe(sha);
+      expect(deployer.service.text()).toMatch(/deployment 1 was interrupted during the deploy command: marked failed/);
+      expect(deployer.service.text()).not.toContain(SECRET);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'during the git fetch: the hung git is killed, the deployment is failed "interrupted", the recovery deployment fetches again',
+    async () => {
+      fixture = await GitFixture.create();
+      const hold = join(fixture.root, 'hold');
+      const pidFile = join(fixture.root, 'upload-pack.pid');
+      // git runs remote.origin.uploadpack for the fetch of `git pull`, even from a local path:
+      // the fetch hangs like one waiting on a slow network.
+      const uploadPack = join(fixture.root, 'upload-pack.sh');
+      await writeFile(uploadPack, `#!/bin/sh\n${holding(pidFile, hold)}\nexec git upload-pack "$@"\n`);
+      await chmod(uploadPack, 0o755);
+      await git(fixture.deploy, 'config', 'remote.origin.uploadpack', uploadPack);
+      await writeFile(hold, '');
+      deployer = new Deployer(fixture, {});
+      await deployer.start();
+
+      const sha = await fixture.commitAndPush();
+      expect((await deployer.deliver(sha, 'killed-mid-fetch')).status).toBe(202);
+      const pid = await pidFrom(pidFile, 'the fetch hangs');
+      // The group hookdeploy started: `git pull` leads it; its fetch and this script are in it.
+      const leader = processGroupOf(pid);
+      expect(leader).not.toBe(pid);
+
+      await deployer.crash();
+      expect(gone(pid)).toBe(false);
+      expect(gone(leader)).toBe(false);
+
+      await deployer.start();
+      await waitFor('the orphaned git processes have been killed', () => gone(pid) && gone(leader), WAIT_MS);
+      const interrupted = await deployer.get(1);
+      expect(interrupted).toMatchObject({ status: 'failed', error: 'interrupted', deliveries: ['killed-mid-fetch'] });
+      expect(interrupted.log).toContain('hookdeploy: interrupted: hookdeploy stopped while the git update was running');
+      expect(interrupted.log).toContain(`hookdeploy: killed process group ${leader}, which was still running`);
+      expect((await deployer.list())[0]).toMatchObject({ id: 2, trigger: 'recovery', requestedSha: sha });
+
+      await rm(hold);
+      expect(await deployer.until(2, 'succeeded')).toMatchObject({ headAfter: sha, error: null });
+      expect(await fixture.deployHead()).toBe(sha);
+      expect(await git(fixture.deploy, 'symbolic-ref', '--short', 'HEAD')).toBe('main');
+      expect(existsSync(join(fixture.deploy, '.git', 'index.lock'))).toBe(false);
+    },
+    TEST_TIMEOUT,
+  );
+
+  // BUG (it.failing until fixed): a SIGKILL mid-rebase leaves HEAD detached (the rebase replays
+  // onto a detached HEAD), and loadConfig refuses that work tree before DeploymentRecovery can
+  // abort the rebase: the restart exits 1 with "invalid configuration: DEPLOY_BRANCH is not set
+  // and REPO_PATH has no branch checked out (detached HEAD)" (with DEPLOY_BRANCH=main: "... has a
+  // detached HEAD checked out"), and the orphaned git is never killed. The rebase clean-up in
+  // GitService.clearInterruptedUpdate() cannot run in the real process.
+  it.failing(
+    'in the middle of a rebase: the stale index.lock is removed and the rebase aborted, then the recovery deployment rebases again',
+    async () => {
+      fixture = await GitFixture.create();
+      // A commit only the server has: `git pull --rebase` must replay it onto the push.
+      await writeFile(join(fixture.deploy, 'local.txt'), 'server-only change\n');
+      await git(fixture.deploy, 'add', 'local.txt');
+      await git(fixture.deploy, 'commit', '--quiet', '--no-gpg-sign', '-m', 'server-only change');
+
+      const hold = join(fixture.root, 'hold');
+      const once = join(fixture.root, 'hook-ran');
+      const pidFile = join(fixture.root, 'hook.pid');
+      const indexLock = join(fixture.deploy, '.git', 'index.lock');
+      // The rebase runs prepare-commit-msg while it replays the local commit. The first time,
+      // the hook hangs there. git holds index.lock only for the instant it writes the index,
+      // too short to aim a SIGKILL at, so the hook leaves the lock such a kill leaves.
+      const hook = join(fixture.deploy, '.git', 'hooks', 'prepare-commit-msg');
+      await writeFile(
+        hook,
+        `#!/bin/sh\n[ -e "${once}" ] && exit 0\n: > "${once}"\n: > "${indexLock}"\n${holding(pidFile, hold)}\n`,
+      );
+      await chmod(hook, 0o755);
+      await writeFile(hold, '');
+      deployer = new Deployer(fixture, {});
+      await deployer.start();
+
+      const sha = await fixture.commitAndPush();
+      expect((await deployer.deliver(sha, 'killed-mid-rebase')).status).toBe(202);
+      const pid = await pidFrom(pidFile, 'the rebase is under way');
+      const leader = processGroupOf(pid);
+      expect(existsSync(join(fixture.deploy, '.git', 'rebase-merge'))).toBe(true);
+
+      await deployer.crash();
+      expect(gone(leader)).toBe(false);
+      await deployer.start();
+      await waitFor('the orphaned git processes have been killed', () => gone(pid) && gone(leader), WAIT_MS);
+
+      const interrupted = await deployer.get(1);
+      expect(interrupted).toMatchObject({ status: 'failed', error: 'interrupted' });
+      expect(interrupted.log).toContain('hookdeploy: interrupted: hookdeploy stopped while the git update was running');
+      expect(interrupted.log).toContain(`hookdeploy: killed process group ${leader}, which was still running`);
+      expect(interrupted.log).toContain(`hookdeploy: removed the stale ${indexLock}`);
+      expect(interrupted.log).toContain('hookdeploy: aborted the rebase it left in progress');
+
+      const recovered = await deployer.until(2, 'succeeded');
+      expect(recovered.trigger).toBe('recovery');
+      const head = await fixture.deployHead();
+      expect(recovered.headAfter).toBe(head);
+      expect(await git(fixture.deploy, 'rev-parse', 'HEAD~1')).toBe(sha);
+      expect(await git(fixture.deploy, 'log', '-1', '--format=%s')).toBe('server-only change');
+      expect(await git(fixture.deploy, 'symbolic-ref', '--short', 'HEAD')).toBe('main');
+      expect(existsSync(indexLock)).toBe(false);
+      expect(existsSync(join(fixture.deploy, '.git', 'rebase-merge'))).toBe(false);
+    },
+    TEST_TIMEOUT,
+  );
+
+  // BUG (it.failing until fixed): killed between writing the new files and index and moving
+  // HEAD, git leaves .git/HEAD.lock and .git/refs/heads/main.lock, and HEAD still at the old
+  // commit under the new files. Recovery removes neither lock nor resets the work tree, so the
+  // recovery deployment fails with "work tree has uncommitted changes: A  file-2.txt", and so
+  // does every later one until someone repairs the work tree by hand.
+  it.failing(
+    'while the fast-forward moves HEAD: git left its ref locks and a work tree ahead of HEAD; the recovery deployment deploys anyway',
+    async () => {
+      fixture = await GitFixture.create();
+      const hold = join(fixture.root, 'hold');
+      const once = join(fixture.root, 'hook-ran');
+      const pidFile = join(fixture.root, 'hook.pid');
+      // git runs reference-transaction "prepared" holding the locks of the refs it moves; here
+      // HEAD's, after the fast-forward wrote the new files and index. The first time, it hangs there.
+      const hook = join(fixture.deploy, '.git', 'hooks', 'reference-transaction');
+      await writeFile(
+        hook,
+        `#!/bin/sh\n[ "$1" = prepared ] && [ ! -e "${once}" ] && grep -q ' HEAD$' || exit 0\n: > "${once}"\n${holding(pidFile, hold)}\n`,
+      );
+      await chmod(hook, 0o755);
+      await writeFile(hold, '');
+      deployer = new Deployer(fixture, {});
+      await deployer.start();
+
+      const sha = await fixture.commitAndPush();
+      expect((await deployer.deliver(sha, 'killed-mid-checkout')).status).toBe(202);
+      const pid = await pidFrom(pidFile, 'HEAD is being moved');
+      const leader = processGroupOf(pid);
+      const headLock = join(fixture.deploy, '.git', 'HEAD.lock');
+      const branchLock = join(fixture.deploy, '.git', 'refs', 'heads', 'main.lock');
+      expect([existsSync(headLock), existsSync(branchLock)]).toEqual([true, true]);
+
+      await deployer.crash();
+      await deployer.start();
+      await waitFor('the orphaned git processes have been killed', () => gone(pid) && gone(leader), WAIT_MS);
+      const interrupted = await deployer.get(1);
+      expect(interrupted).toMatchObject({ status: 'failed', error: 'interrupted' });
+      expect(interrupted.log).toContain(`hookdeploy: killed process group ${leader}, which was still running`);
+
+      const recovery = (await deployer.settled(2))[0]!;
+      expect(recovery).toMatchObject({ id: 2, trigger: 'recovery', status: 'succeeded', headAfter: sha });
+      expect(await fixture.deployHead()).toBe(sha);
+      expect([existsSync(headLock), existsSync(branchLock)]).toEqual([false, false]);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'a delivery waiting behind the killed deploy is resumed as it was, and no recovery deployment is added',
+    async () => {
+      fixture = await GitFixture.create();
+      const hold = join(fixture.root, 'hold');
+      const pidFile = join(fixture.root, 'command.pid');
+      await writeFile(hold, '');
+      deployer = new Deployer(fixture, { DEPLOY_COMMAND: `${holding(pidFile, hold)}; echo "deployed $DEPLOY_ID"` });
+      await deployer.start();
+
+      const first = await fixture.commitAndPush();
+      expect((await deployer.deliver(first, 'running-one')).body).toMatchObject({ deploymentId: 1 });
+      const pid = await pidFrom(pidFile, 'the deploy command runs');
+      const second = await fixture.commitAndPush();
+      const waiting = await deployer.deliver(second, 'waiting-one');
+      expect(waiting).toEqual({ status: 202, body: expect.objectContaining({ status: 'queued', deploymentId: 2 }) });
+      const before = await deployer.get(2);
+      expect(before).toMatchObject({ status: 'queued', deliveries: ['waiting-one'], requestedSha: second });
+
+      await deployer.crash();
+      await deployer.start();
+      await waitFor('the orphaned deploy command has been killed', () => gone(pid), WAIT_MS);
+      expect(await deployer.get(1)).toMatchObject({ status: 'failed', error: 'interrupted' });
+
+      await rm(hold);
+      const list = await deployer.settled(2);
+      // Exactly the two deployments: the waiting one covers the interrupted push too.
+      expect(list.map((d) => [d.id, d.trigger, d.status])).toEqual([
+        [2, 'push', 'succeeded'],
+        [1, 'push', 'failed'],
+      ]);
+      const { queuedAt, id, trigger, deliveries, ref, requestedSha } = before;
+      expect(list[0]).toMatchObject({ queuedAt, id, trigger, deliveries, ref, requestedSha, headAfter: second });
+      expect(list[0]!.log).toContain('deployed 2');
+      expect(await fixture.deployHead()).toBe(second);
+      expect(deployer.service.text()).toMatch(/deployment 2 was queued before the restart: resuming it/);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'after a clean stop (SIGTERM) and a start, the deployments read back identical, logs and timestamps included',
+    async () => {
+      fixture = await GitFixture.create();
+      deployer = new Deployer(fixture, {
+        DEPLOY_COMMAND: 'case "$DEPLOY_DELIVERY" in fail-*) echo "refusing $DEPLOY_SHA" >&2; exit 3;; esac; echo ok',
+      });
+      await deployer.start();
+      const shas: string[] = [];
+      for (const id of ['ok-1', 'fail-2', 'ok-3']) {
+        const sha = await fixture.commitAndPush();
+        shas.push(sha);
+        expect((await deployer.deliver(sha, id)).status).toBe(202);
+        await deployer.settled(shas.length);
+      }
+      expect((await deployer.deliver(shas[0]!, 'ok-1')).body).toEqual({ status: 'duplicate', deploymentId: 1 });
+      await fixture.commitAndPush();
+      await deployer.api('/deployments', { method: 'POST' });
+      const before = await deployer.settled(4);
+      expect(before.map((d) => [d.id, d.trigger, d.status])).toEqual([
+        [4, 'manual', 'succeeded'],
+        [3, 'push', 'succeeded'],
+        [2, 'push', 'failed'],
+        [1, 'push', 'succeeded'],
+      ]);
+      expect(before[2]!.error).toBe('the deploy command exited with code 3');
+      expect(before[2]!.log).toContain(`refusing ${shas[1]}`);
+
+      deployer.service.child.kill('SIGTERM');
+      expect(await deployer.service.exitCode()).toBe(0);
+      await deployer.start();
+      expect(await deployer.list()).toEqual(before);
+      for (const deployment of before) expect(await deployer.get(deployment.id)).toEqual(deployment);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'deduplication survives the crash: the same X-GitHub-Delivery after a restart is a duplicate of its deployment',
+    async () => {
+      fixture = await GitFixture.create();
+      deployer = new Deployer(fixture, {});
+      await deployer.start();
+      const sha = await fixture.commitAndPush();
+      expect((await deployer.deliver(sha, 'once-only')).status).toBe(202);
+      const [deployed] = await deployer.settled(1);
+
+      await deployer.crash();
+      await deployer.start();
+      // Also after a newer push: the id decides, not the commit.
+      await fixture.commitAndPush();
+      expect(await deployer.deliver(sha, 'once-only')).toEqual({
+        status: 200,
+        body: { status: 'duplicate', deploymentId: deployed!.id },
+      });
+      expect(await deployer.list()).toEqual([deployed]);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'a burst of 20 pushes, then SIGKILL: every accepted delivery ends in exactly one deployment and the newest commit is deployed',
+    async () => {
+      fixture = await GitFixture.create();
+      deployer = new Deployer(fixture, { DEPLOY_COMMAND: 'sleep 0.2; echo "deployed $DEPLOY_SHA"' });
+      await deployer.start();
+      const shas: string[] = [];
+      for (let i = 1; i <= 20; i += 1) shas.push(await fixture.commit(`burst ${i}`));
+      await fixture.push();
+      const newest = shas.at(-1)!;
+
+      const answers = await Promise.all(shas.map((sha, i) => deployer!.deliver(sha, `burst-${i + 1}`)));
+      await deployer.crash();
+      const accepted = shas.map((_sha, i) => `burst-${i + 1}`).filter((_id, i) => answers[i]!.status === 202);
+      expect(answers.map((answer) => answer.status)).toEqual(shas.map(() => 202));
+
+      await deployer.start();
+      const list = await deployer.settled(1);
+      const covered = list.flatMap((d) => d.deliveries);
+      expect([...covered].sort()).toEqual([...accepted].sort());
+      for (const answer of answers) {
+        const owner = list.find((d) => d.id === answer.body.deploymentId);
+        expect(owner?.deliveries).toContain(answer.body.delivery);
+      }
+      expect(await fixture.deployHead()).toBe(newest);
+      const last = list.find((d) => d.status === 'succeeded' && d.headAfter === newest);
+      expect(['push', 'recovery']).toContain(last?.trigger);
+    },
+    TEST_TIMEOUT,
+  );
+});
