@@ -1,0 +1,249 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { DeployRunner } from '../../src/deploy/deploy-runner.js';
+import { DATABASE } from '../../src/storage/storage.module.js';
+import type { Db } from '../../src/storage/open-database.js';
+import { EventStreamClient } from '../fixtures/event-stream-client.js';
+import { TEST_ADMIN_TOKEN, TestApp } from '../fixtures/test-app.js';
+import { waitFor } from '../fixtures/wait.js';
+
+const auth = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+
+function port(t: TestApp): number {
+  return (t.server.address() as AddressInfo).port;
+}
+
+/** A DEPLOY_COMMAND that prints, then waits until the test creates `release`. */
+function heldCommand(release: string): string {
+  return `echo first line; while [ ! -e "${release}" ]; do sleep 0.05; done; echo last line`;
+}
+
+describe('GET /deployments: filters and pages', () => {
+  let t: TestApp;
+  let ids: number[];
+
+  beforeAll(async () => {
+    // Deployments 1 and 3 succeed; 2 fails: the command exits 1 when the file "state" says fail.
+    t = await TestApp.start({ env: { DEPLOY_COMMAND: 'test "$(cat state)" != fail' } });
+    ids = [];
+    for (const state of ['ok', 'fail', 'ok']) {
+      const sha = await t.fixture.commitAndPush(undefined, { state });
+      const res = await t.deliverPush({ after: sha });
+      await t.settled(res.body.deploymentId);
+      ids.push(res.body.deploymentId);
+    }
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('is a bare array, newest first, with logs unless log=false', async () => {
+    const all = await t.http.get('/deployments').set(auth);
+    expect(all.body.map((d: { id: number }) => d.id)).toEqual([...ids].reverse());
+    expect(all.body[0].log).toEqual(expect.stringContaining('git pull'));
+    const light = await t.http.get('/deployments?log=false').set(auth);
+    expect(light.body.map((d: { id: number }) => d.id)).toEqual([...ids].reverse());
+    expect(light.body[0]).not.toHaveProperty('log');
+    expect(light.body[0]).toMatchObject({ id: ids[2], status: 'succeeded', trigger: 'push' });
+  });
+
+  it.each([
+    ['status=failed', (ids: number[]) => [ids[1]]],
+    ['status=succeeded', (ids: number[]) => [ids[2], ids[0]]],
+    ['status=running', () => []],
+    ['limit=1', (ids: number[]) => [ids[2]]],
+    ['before=3', (ids: number[]) => [ids[1], ids[0]]],
+    ['before=3&limit=1', (ids: number[]) => [ids[1]]],
+    ['before=1', () => []],
+    ['status=succeeded&before=3', (ids: number[]) => [ids[0]]],
+  ])('?%s', async (query, expected) => {
+    const res = await t.http.get(`/deployments?${query}`).set(auth);
+    expect(res.status).toBe(200);
+    expect(res.body.map((d: { id: number }) => d.id)).toEqual(expected(ids));
+  });
+
+  it.each([
+    ['status=done', 'status'],
+    ['limit=0', 'limit'],
+    ['limit=501', 'limit'],
+    ['limit=ten', 'limit'],
+    ['limit=1&limit=2', 'limit'],
+    ['before=-1', 'before'],
+    ['before=abc', 'before'],
+    ['log=no', 'log'],
+  ])('?%s is a 400 naming %s', async (query, name) => {
+    const res = await t.http.get(`/deployments?${query}`).set(auth);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: expect.stringContaining(name) });
+  });
+
+  it('GET /deployments/:id/log answers the captured output as text/plain', async () => {
+    const res = await t.http.get(`/deployments/${ids[1]}/log`).set(auth);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(res.text).toContain('$ test "$(cat state)" != fail');
+    expect(res.text).toContain('hookdeploy: deployment failed: the deploy command exited with code 1');
+    const missing = await t.http.get('/deployments/99/log').set(auth);
+    expect(missing.status).toBe(404);
+    expect((await t.http.get(`/deployments/${ids[1]}/log`)).status).toBe(401);
+  });
+
+  it('records every signed delivery with its outcome, unsigned ones not at all', async () => {
+    await t.deliver({ zen: 'hi', hook_id: 1 }, { event: 'ping', id: 'journal-ping' }).expect(200);
+    await t.deliverPush({ ref: 'refs/heads/other', after: 'b'.repeat(40) }, { id: 'journal-ignored' }).expect(200);
+    await t.deliver({ ref: 'refs/heads/main' }, { id: 'journal-bad' }).expect(400);
+    await t.http
+      .post('/github')
+      .set({ 'content-type': 'application/json', 'x-github-delivery': 'journal-unsigned', 'x-github-event': 'push' })
+      .send('{}')
+      .expect(401);
+    const rows = t.app
+      .get<Db>(DATABASE)
+      .prepare(
+        `SELECT delivery_id, outcome, status_code FROM deliveries WHERE delivery_id LIKE 'journal-%' ORDER BY seq`,
+      )
+      .all();
+    expect(rows).toEqual([
+      { delivery_id: 'journal-ping', outcome: 'pong', status_code: 200 },
+      { delivery_id: 'journal-ignored', outcome: 'ignored', status_code: 200 },
+      { delivery_id: 'journal-bad', outcome: 'rejected', status_code: 400 },
+    ]);
+  });
+});
+
+describe('POST /deployments: deploy now', () => {
+  let t: TestApp;
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it('fetches origin and deploys the branch tip, recorded with trigger "manual"', async () => {
+    t = await TestApp.start();
+    const tip = await t.fixture.commitAndPush();
+    const res = await t.http.post('/deployments').set(auth);
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ status: 'queued', deploymentId: expect.any(Number) });
+    const deployment = await t.settled(res.body.deploymentId);
+    expect(deployment).toMatchObject({
+      status: 'succeeded',
+      trigger: 'manual',
+      deliveries: [],
+      ref: 'refs/heads/main',
+      requestedSha: tip,
+      headAfter: tip,
+    });
+    expect(await t.fixture.deployHead()).toBe(tip);
+    expect(t.logs.text()).toMatch(/deployment \d+ \(manual\): succeeded\. Repository updated with commit/);
+  });
+
+  it('accepts {} as the body; anything else is a 4xx', async () => {
+    t = await TestApp.start();
+    const empty = await t.http.post('/deployments').set(auth).set('content-type', 'application/json').send('{}');
+    expect(empty.status).toBe(202);
+    await t.settled(empty.body.deploymentId);
+    for (const [body, type, status] of [
+      ['{"ref":"main"}', 'application/json', 400],
+      ['[]', 'application/json', 400],
+      ['{', 'application/json', 400],
+      ['deploy', 'text/plain', 415],
+      ['x'.repeat(5000), 'application/json', 413],
+    ] as const) {
+      const res = await t.http.post('/deployments').set(auth).set('content-type', type).send(body);
+      expect([body.slice(0, 20), res.status]).toEqual([body.slice(0, 20), status]);
+      expect(res.body).toEqual({ error: expect.any(String) });
+    }
+    expect((await t.http.post('/deployments')).status).toBe(401);
+  });
+
+  it('coalesces with pushes: while a deploy runs, a manual request and pushes share one waiting deployment', async () => {
+    const release = join(process.env.TMPDIR ?? '/tmp', `release-${process.pid}-${Date.now()}`);
+    t = await TestApp.start({ env: { DEPLOY_COMMAND: heldCommand(release) } });
+    const first = await t.deliverPush({ after: await t.fixture.commitAndPush() }, { id: 'held' });
+    await waitFor('the first deploy runs', () => t.store.get(first.body.deploymentId)?.status === 'running');
+    const manual = await t.http.post('/deployments').set(auth);
+    const pushed = await t.fixture.commitAndPush();
+    const push = await t.deliverPush({ after: pushed }, { id: 'joins-manual' });
+    expect(manual.body.deploymentId).not.toBe(first.body.deploymentId);
+    expect(push.body.deploymentId).toBe(manual.body.deploymentId);
+    await writeFile(release, '');
+    const waiting = await t.settled(manual.body.deploymentId);
+    expect(waiting).toMatchObject({
+      status: 'succeeded',
+      trigger: 'manual',
+      deliveries: ['joins-manual'],
+      requestedSha: pushed,
+      headAfter: pushed,
+    });
+  });
+});
+
+describe('GET /deployments/:id/events', () => {
+  let t: TestApp;
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it('for a finished deployment: the whole log, the final status, then the end', async () => {
+    t = await TestApp.start({ env: { DEPLOY_COMMAND: 'echo one; echo two' } });
+    const res = await t.deliverPush({ after: await t.fixture.commitAndPush() });
+    const done = await t.settled(res.body.deploymentId);
+    const stream = new EventStreamClient(port(t), `/deployments/${done.id}/events`, auth);
+    await stream.ended;
+    expect(stream.status).toBe(200);
+    expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(stream.events.map((e) => e.event)).toEqual(['log', 'status']);
+    expect(stream.of('log')[0]).toBe(done.log);
+    const { log: _log, ...summary } = done;
+    expect(stream.of('status')).toEqual([summary]);
+  });
+
+  it('for a queued one: waits, then streams the output as it comes and every state change, and ends', async () => {
+    const release = join(process.env.TMPDIR ?? '/tmp', `release-${process.pid}-${Date.now()}`);
+    t = await TestApp.start({ env: { DEPLOY_COMMAND: heldCommand(release) } });
+    const first = await t.deliverPush({ after: await t.fixture.commitAndPush() });
+    await waitFor('the first deploy runs', () => t.store.get(first.body.deploymentId)?.status === 'running');
+    const second = await t.deliverPush({ after: await t.fixture.commitAndPush() });
+    const stream = new EventStreamClient(port(t), `/deployments/${second.body.deploymentId}/events`, auth);
+    await waitFor('the queued status', () => stream.of('status').length === 1);
+    expect(stream.of('status')[0]).toMatchObject({ id: second.body.deploymentId, status: 'queued' });
+
+    await writeFile(release, '');
+    await waitFor('"first line" of the second deploy', () => stream.of('log').join('').includes('first line'), 15_000);
+    await stream.ended;
+    const statuses = stream.of('status').map((s) => s.status);
+    expect(statuses[0]).toBe('queued');
+    expect(statuses).toContain('running');
+    expect(statuses.at(-1)).toBe('succeeded');
+    const streamed = stream.of('log').join('');
+    const stored = (await t.settled(second.body.deploymentId)).log;
+    // Every chunk arrives, in order: the stream adds up to the stored log.
+    expect(streamed.replace(/\r/g, '\n')).toBe(stored.replace(/\r/g, '\n'));
+  });
+
+  it('a running deployment: the output so far first, then the rest live', async () => {
+    const release = join(process.env.TMPDIR ?? '/tmp', `release-${process.pid}-${Date.now()}`);
+    t = await TestApp.start({ env: { DEPLOY_COMMAND: heldCommand(release) } });
+    const res = await t.deliverPush({ after: await t.fixture.commitAndPush() });
+    await waitFor('the command printed', () =>
+      (t.app.get(DeployRunner).liveLog(res.body.deploymentId) ?? '').includes('first line'),
+    );
+    const stream = new EventStreamClient(port(t), `/deployments/${res.body.deploymentId}/events`, auth);
+    await waitFor('the backlog', () => stream.of('status').length === 1);
+    expect(stream.of('log').join('')).toContain('first line');
+    // (The command line itself, echoed first, contains the words too.)
+    expect(stream.of('log').join('')).not.toMatch(/^last line$/m);
+    await writeFile(release, '');
+    await stream.ended;
+    expect(stream.of('log').join('')).toMatch(/^last line$/m);
+    expect(stream.of('status').at(-1)).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('needs the token, and answers 404/400 like GET /deployments/:id', async () => {
+    t = await TestApp.start();
+    expect((await t.http.get('/deployments/1/events')).status).toBe(401);
+    expect((await t.http.get('/deployments/1/events').set(auth)).status).toBe(404);
+    expect((await t.http.get('/deployments/x/events').set(auth)).status).toBe(400);
+  });
+});
