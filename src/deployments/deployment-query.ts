@@ -5,7 +5,8 @@ import type { DeploymentQuery } from '../deploy/deployment.store.js';
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
 
-const ID = /^[1-9]\d{0,15}$/;
+// At most 15 digits: every such id is exact as a JavaScript number.
+const ID = /^[1-9]\d{0,14}$/;
 
 /** A deployment id from the path; 400 for anything but a positive integer. */
 export function parseDeploymentId(raw: string): number {

@@ -1,10 +1,11 @@
-import { rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { PullStrategy } from '../config/app-config.js';
 import { operatorEnvironment } from '../process/operator-environment.js';
 import { runProcess, type ProcessOptions } from '../process/run-process.js';
 import { GitMissingError, GitStepError } from './git.errors.js';
+import { findLocks } from './find-locks.js';
 
 export type OutputSink = (chunk: string) => void;
 /** How the caller follows and bounds the update's git processes. */
@@ -126,7 +127,10 @@ export class GitService {
     }
     // `remote get-url` would expand url.*.insteadOf; the configured value is what names the repository.
     const originUrl = await git.raw(['config', '--get', 'remote.origin.url']).catch(() => '');
-    return { branch: await this.currentBranch(), originUrl: originUrl.trim() || undefined };
+    // A rebase that a crash interrupted detaches HEAD; the branch is still the one being
+    // rebased, and the recovery at boot aborts the rebase.
+    const branch = (await this.currentBranch()) ?? (await this.rebasedBranch());
+    return { branch, originUrl: originUrl.trim() || undefined };
   }
 
   async currentBranch(): Promise<string | undefined> {
@@ -173,33 +177,40 @@ export class GitService {
   }
 
   /**
-   * After a crash during an update: removes the index lock the killed git left and
-   * aborts a rebase it left half done, so the next update starts from a clean state.
-   * Only safe once no git process of this work tree runs. Returns what it did.
+   * After a crash during an update: removes the lock files the killed git left, aborts a
+   * rebase it left half done, and puts back the tracked files it had half moved (the
+   * deploy only starts on a clean tree, so nothing of the operator's is lost). Only safe
+   * once no git process of this work tree runs. Returns what it did, for the log.
    */
   async clearInterruptedUpdate(): Promise<string[]> {
     const done: string[] = [];
-    const lock = resolve(this.repoPath, (await this.git().raw(['rev-parse', '--git-path', 'index.lock'])).trim());
-    if (
-      await stat(lock).then(
-        () => true,
-        () => false,
-      )
-    ) {
+    const gitDir = resolve(this.repoPath, (await this.git().raw(['rev-parse', '--git-dir'])).trim());
+    for (const lock of await findLocks(gitDir)) {
       await rm(lock, { force: true });
       done.push(`removed the stale ${lock}`);
     }
-    const rebaseDir = (await this.git().raw(['rev-parse', '--git-path', 'rebase-merge'])).trim();
-    if (
-      await stat(resolve(this.repoPath, rebaseDir)).then(
-        () => true,
-        () => false,
-      )
-    ) {
+    if (await this.rebasedBranch()) {
       await this.abortRebase();
       done.push('aborted the rebase it left in progress');
     }
+    if ((await this.trackedChanges()).length > 0) {
+      await this.git().raw(['reset', '--hard', '--quiet', 'HEAD']);
+      done.push(`put the tracked files back to HEAD ${(await this.head()).slice(0, 7)}`);
+    }
     return done;
+  }
+
+  /** The branch a rebase in progress is rebasing (HEAD is detached meanwhile). */
+  private async rebasedBranch(): Promise<string | undefined> {
+    for (const dir of ['rebase-merge', 'rebase-apply']) {
+      const file = resolve(
+        this.repoPath,
+        (await this.git().raw(['rev-parse', '--git-path', `${dir}/head-name`])).trim(),
+      );
+      const ref = await readFile(file, 'utf8').catch(() => '');
+      if (ref.trim().startsWith('refs/heads/')) return ref.trim().slice('refs/heads/'.length);
+    }
+    return undefined;
   }
 
   private async abortRebase(): Promise<void> {

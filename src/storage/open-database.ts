@@ -8,8 +8,11 @@ export type Db = Database.Database;
 
 export const DATABASE_FILE = 'hookdeploy.db';
 
+// Not `instanceof Error`: better-sqlite3's SqliteError may come from another realm (a
+// second module context, as in tests), and its String() adds the class name.
 function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
 }
 
 /**

@@ -270,13 +270,9 @@ describe('recovery after the process died (SIGKILL) and started again on the sam
     TEST_TIMEOUT,
   );
 
-  // BUG (it.failing until fixed): a SIGKILL mid-rebase leaves HEAD detached (the rebase replays
-  // onto a detached HEAD), and loadConfig refuses that work tree before DeploymentRecovery can
-  // abort the rebase: the restart exits 1 with "invalid configuration: DEPLOY_BRANCH is not set
-  // and REPO_PATH has no branch checked out (detached HEAD)" (with DEPLOY_BRANCH=main: "... has a
-  // detached HEAD checked out"), and the orphaned git is never killed. The rebase clean-up in
-  // GitService.clearInterruptedUpdate() cannot run in the real process.
-  it.failing(
+  // A SIGKILL mid-rebase leaves HEAD detached; the boot must still see the branch being rebased
+  // (not refuse the work tree) so that the recovery can kill git and abort the rebase.
+  it(
     'in the middle of a rebase: the stale index.lock is removed and the rebase aborted, then the recovery deployment rebases again',
     async () => {
       fixture = await GitFixture.create();
@@ -333,12 +329,10 @@ describe('recovery after the process died (SIGKILL) and started again on the sam
     TEST_TIMEOUT,
   );
 
-  // BUG (it.failing until fixed): killed between writing the new files and index and moving
-  // HEAD, git leaves .git/HEAD.lock and .git/refs/heads/main.lock, and HEAD still at the old
-  // commit under the new files. Recovery removes neither lock nor resets the work tree, so the
-  // recovery deployment fails with "work tree has uncommitted changes: A  file-2.txt", and so
-  // does every later one until someone repairs the work tree by hand.
-  it.failing(
+  // Killed between writing the new files and index and moving HEAD, git leaves HEAD.lock and
+  // refs/heads/main.lock, and HEAD at the old commit under the new files: the recovery must
+  // remove the locks and put the tracked files back before deploying again.
+  it(
     'while the fast-forward moves HEAD: git left its ref locks and a work tree ahead of HEAD; the recovery deployment deploys anyway',
     async () => {
       fixture = await GitFixture.create();
