@@ -55,7 +55,7 @@ export class DeployRunner {
   }
 
   /** Never throws, unless the store fails: every outcome ends in the store as succeeded or failed. */
-  async run(queued: DeploymentSummary): Promise<Deployment> {
+  async run(queued: DeploymentSummary): Promise<DeploymentSummary> {
     const deployment = this.store.update(queued.id, { status: 'running', startedAt: new Date().toISOString() });
     const label = describe(deployment);
     const log = new LiveLog(deployment.id, this.store, this.events);
@@ -102,7 +102,7 @@ export class DeployRunner {
   }
 
   /** Returns the commit the deployment had to reach (for a manual one, the fetched tip). */
-  private async updateWorkTree(deployment: Deployment, signal: AbortSignal, log: LiveLog): Promise<string> {
+  private async updateWorkTree(deployment: DeploymentSummary, signal: AbortSignal, log: LiveLog): Promise<string> {
     const branch = await this.git.currentBranch();
     if (branch !== this.config.deployBranch) {
       throw new DeployFailure(
@@ -131,7 +131,7 @@ export class DeployRunner {
 
   private async runDeployCommand(
     command: string,
-    deployment: Deployment,
+    deployment: DeploymentSummary,
     commit: { headBefore: string; headAfter: string; requestedSha: string },
     signal: AbortSignal,
     log: LiveLog,
@@ -169,7 +169,7 @@ export class DeployRunner {
   private finish(
     id: number,
     outcome: Pick<Deployment, 'status' | 'headBefore' | 'headAfter'> & { log: LiveLog; error?: string },
-  ): Deployment {
+  ): DeploymentSummary {
     return this.store.atomically(() => {
       outcome.log.save();
       this.store.setActivity(id, null);

@@ -28,6 +28,10 @@ export class DeploymentEvents {
     this.emitter.emit(`log:${deploymentId}`, chunk);
   }
 
+  isWatched(deploymentId: number): boolean {
+    return this.emitter.listenerCount(`status:${deploymentId}`) > 0;
+  }
+
   /** Returns the unsubscribe function. */
   subscribe(deploymentId: number, listener: DeploymentListener): () => void {
     const onStatus = (deployment: DeploymentSummary): void => listener.status(deployment);

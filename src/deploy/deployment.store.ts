@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../storage/open-database.js';
 import type { DeliveryRecord } from './delivery-record.js';
 import type { Deployment, DeploymentStatus, DeploymentSummary, DeploymentTrigger } from './deployment.js';
@@ -63,6 +64,7 @@ const SUMMARY_COLUMNS =
 export class DeploymentStore {
   /** Ids changed in the current transaction: their status events wait for the commit. */
   private pending: Set<number> | undefined;
+  private readonly statements = new Map<string, Statement>();
 
   constructor(
     private readonly db: Db,
@@ -84,40 +86,38 @@ export class DeploymentStore {
   }
 
   create(init: NewDeployment): Deployment {
-    const { lastInsertRowid } = this.db
-      .prepare('INSERT INTO deployments (status, trigger, ref, requested_sha, queued_at) VALUES (?, ?, ?, ?, ?)')
-      .run('queued', init.trigger, init.ref, init.requestedSha, new Date().toISOString());
+    const { lastInsertRowid } = this.sql(
+      'INSERT INTO deployments (status, trigger, ref, requested_sha, queued_at) VALUES (?, ?, ?, ?, ?)',
+    ).run('queued', init.trigger, init.ref, init.requestedSha, new Date().toISOString());
     const id = Number(lastInsertRowid);
     this.changed(id);
     return this.get(id)!;
   }
 
-  update(id: number, changes: DeploymentChanges): Deployment {
+  update(id: number, changes: DeploymentChanges): DeploymentSummary {
     const keys = Object.keys(changes) as (keyof DeploymentChanges)[];
     if (keys.length > 0) {
       const assignments = keys.map((key) => `${COLUMNS[key]} = @${key}`).join(', ');
-      const result = this.db.prepare(`UPDATE deployments SET ${assignments} WHERE id = @id`).run({ ...changes, id });
+      const result = this.sql(`UPDATE deployments SET ${assignments} WHERE id = @id`).run({ ...changes, id });
       if (result.changes === 0) throw new Error(`no deployment ${id}`);
       this.changed(id);
     }
-    const deployment = this.get(id);
+    const deployment = this.summary(id);
     if (!deployment) throw new Error(`no deployment ${id}`);
     return deployment;
   }
 
   /** Records a delivery; an accepted one (`queued`) joins its deployment's `deliveries`. */
   recordDelivery(record: DeliveryRecord): void {
-    this.db
-      .prepare(
-        `INSERT INTO deliveries (delivery_id, event, received_at, outcome, reason, status_code, sha, deployment_id)
+    this.sql(
+      `INSERT INTO deliveries (delivery_id, event, received_at, outcome, reason, status_code, sha, deployment_id)
          VALUES (@id, @event, @receivedAt, @outcome, @reason, @statusCode, @sha, @deploymentId)`,
-      )
-      .run(record);
+    ).run(record);
     if (record.outcome === 'queued' && record.deploymentId !== null) this.changed(record.deploymentId);
   }
 
   get(id: number): Deployment | undefined {
-    const row = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM deployments WHERE id = ?`).get(id) as
+    const row = this.sql(`SELECT ${SUMMARY_COLUMNS} FROM deployments WHERE id = ?`).get(id) as
       DeploymentRow | undefined;
     if (!row) return undefined;
     return { ...this.withDeliveries([row])[0]!, log: this.getLog(id) ?? '' };
@@ -125,13 +125,11 @@ export class DeploymentStore {
 
   /** Newest first. */
   list(query: DeploymentQuery): DeploymentSummary[] {
-    const rows = this.db
-      .prepare(
-        `SELECT ${SUMMARY_COLUMNS} FROM deployments
+    const rows = this.sql(
+      `SELECT ${SUMMARY_COLUMNS} FROM deployments
          WHERE (@status IS NULL OR status = @status) AND (@before IS NULL OR id < @before)
          ORDER BY id DESC LIMIT @limit`,
-      )
-      .all({ status: query.status ?? null, before: query.before ?? null, limit: query.limit }) as DeploymentRow[];
+    ).all({ status: query.status ?? null, before: query.before ?? null, limit: query.limit }) as DeploymentRow[];
     return this.withDeliveries(rows);
   }
 
@@ -142,9 +140,9 @@ export class DeploymentStore {
 
   /** The deployment that accepted this delivery id, if any. */
   findByDelivery(deliveryId: string): DeploymentSummary | undefined {
-    const row = this.db
-      .prepare(`SELECT deployment_id AS id FROM deliveries WHERE delivery_id = ? AND outcome = 'queued'`)
-      .get(deliveryId) as { id: number | null } | undefined;
+    const row = this.sql(`SELECT deployment_id AS id FROM deliveries WHERE delivery_id = ? AND outcome = 'queued'`).get(
+      deliveryId,
+    ) as { id: number | null } | undefined;
     return row?.id == null ? undefined : this.summary(row.id);
   }
 
@@ -155,55 +153,52 @@ export class DeploymentStore {
 
   /** Deployments marked running: at boot, the ones a dead process left behind. */
   running(): DeploymentSummary[] {
-    const rows = this.db
-      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM deployments WHERE status = 'running' ORDER BY id`)
-      .all() as DeploymentRow[];
+    const rows = this.sql(
+      `SELECT ${SUMMARY_COLUMNS} FROM deployments WHERE status = 'running' ORDER BY id`,
+    ).all() as DeploymentRow[];
     return this.withDeliveries(rows);
   }
 
   /** The newest succeeded deployment. */
   lastSucceeded(): DeploymentSummary | undefined {
-    const row = this.db
-      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM deployments WHERE status = 'succeeded' ORDER BY id DESC LIMIT 1`)
-      .get() as DeploymentRow | undefined;
+    const row = this.sql(
+      `SELECT ${SUMMARY_COLUMNS} FROM deployments WHERE status = 'succeeded' ORDER BY id DESC LIMIT 1`,
+    ).get() as DeploymentRow | undefined;
     return row && this.withDeliveries([row])[0];
   }
 
   /** The newest accepted push: its `after` and the deployment it joined. */
   newestAcceptedPush(): { sha: string; deploymentId: number } | undefined {
-    return this.db
-      .prepare(
-        `SELECT sha, deployment_id AS deploymentId FROM deliveries
+    return this.sql(
+      `SELECT sha, deployment_id AS deploymentId FROM deliveries
          WHERE outcome = 'queued' AND sha IS NOT NULL AND deployment_id IS NOT NULL ORDER BY seq DESC LIMIT 1`,
-      )
-      .get() as { sha: string; deploymentId: number } | undefined;
+    ).get() as { sha: string; deploymentId: number } | undefined;
   }
 
   saveLog(id: number, text: string): void {
-    this.db
-      .prepare(
-        'INSERT INTO deployment_logs (deployment_id, text) VALUES (?, ?) ON CONFLICT (deployment_id) DO UPDATE SET text = excluded.text',
-      )
-      .run(id, text);
+    this.sql(
+      'INSERT INTO deployment_logs (deployment_id, text) VALUES (?, ?) ON CONFLICT (deployment_id) DO UPDATE SET text = excluded.text',
+    ).run(id, text);
   }
 
   getLog(id: number): string | undefined {
-    const row = this.db.prepare('SELECT text FROM deployment_logs WHERE deployment_id = ?').get(id) as
+    const row = this.sql('SELECT text FROM deployment_logs WHERE deployment_id = ?').get(id) as
       { text: string } | undefined;
     if (row) return row.text;
-    return this.db.prepare('SELECT 1 FROM deployments WHERE id = ?').get(id) ? '' : undefined;
+    return this.sql('SELECT 1 FROM deployments WHERE id = ?').get(id) ? '' : undefined;
   }
 
   setActivity(id: number, activity: DeploymentActivity | null): void {
-    this.db
-      .prepare('UPDATE deployments SET phase = ?, process_group = ?, process_started = ? WHERE id = ?')
-      .run(activity?.phase ?? null, activity?.processGroup ?? null, activity?.processStarted ?? null, id);
+    this.sql('UPDATE deployments SET phase = ?, process_group = ?, process_started = ? WHERE id = ?').run(
+      activity?.phase ?? null,
+      activity?.processGroup ?? null,
+      activity?.processStarted ?? null,
+      id,
+    );
   }
 
   activity(id: number): DeploymentActivity | undefined {
-    const row = this.db
-      .prepare('SELECT phase, process_group, process_started FROM deployments WHERE id = ?')
-      .get(id) as
+    const row = this.sql('SELECT phase, process_group, process_started FROM deployments WHERE id = ?').get(id) as
       | { phase: DeploymentActivity['phase'] | null; process_group: number | null; process_started: string | null }
       | undefined;
     if (!row?.phase) return undefined;
@@ -233,14 +228,24 @@ export class DeploymentStore {
     })();
   }
 
+  // Prepared once per text: accept runs several statements per delivery.
+  private sql(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
   private summary(id: number): DeploymentSummary | undefined {
     return this.first('id = ?', id);
   }
 
   private first(where: string, ...params: unknown[]): DeploymentSummary | undefined {
-    const row = this.db
-      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM deployments WHERE ${where} ORDER BY id LIMIT 1`)
-      .get(...params) as DeploymentRow | undefined;
+    const row = this.sql(`SELECT ${SUMMARY_COLUMNS} FROM deployments WHERE ${where} ORDER BY id LIMIT 1`).get(
+      ...params,
+    ) as DeploymentRow | undefined;
     return row && this.withDeliveries([row])[0];
   }
 
@@ -248,12 +253,10 @@ export class DeploymentStore {
     if (rows.length === 0) return [];
     const ids = rows.map((row) => row.id);
     const deliveries = new Map<number, string[]>();
-    const found = this.db
-      .prepare(
-        `SELECT deployment_id AS id, delivery_id AS delivery FROM deliveries
-         WHERE outcome = 'queued' AND deployment_id IN (${ids.map(() => '?').join(', ')}) ORDER BY seq`,
-      )
-      .all(...ids) as { id: number; delivery: string }[];
+    const found = this.sql(
+      `SELECT deployment_id AS id, delivery_id AS delivery FROM deliveries
+         WHERE outcome = 'queued' AND deployment_id IN (SELECT value FROM json_each(?)) ORDER BY seq`,
+    ).all(JSON.stringify(ids)) as { id: number; delivery: string }[];
     for (const { id, delivery } of found) {
       const list = deliveries.get(id) ?? [];
       list.push(delivery);
@@ -281,7 +284,8 @@ export class DeploymentStore {
   }
 
   private emitStatus(id: number): void {
-    if (!this.events) return;
+    // Most changes have nobody watching: no need to read the deployment back for them.
+    if (!this.events?.isWatched(id)) return;
     const deployment = this.summary(id);
     if (deployment) this.events.statusChanged(deployment);
   }
