@@ -24,9 +24,19 @@ export interface PushRequest {
 
 export type Acceptance = { status: 'queued' | 'duplicate'; deploymentId: number };
 
-export class ShuttingDownError extends Error {
+/** Why a push or a manual deploy cannot be taken now; the caller answers 503 (retry later). */
+export class NotAcceptedError extends Error {}
+
+export class ShuttingDownError extends NotAcceptedError {
   constructor() {
     super('hookdeploy is shutting down; deliver again once it is back');
+  }
+}
+
+/** The database refused the write (disk full, file gone): nothing was accepted. */
+export class NotRecordedError extends NotAcceptedError {
+  constructor(cause: unknown) {
+    super(`the request could not be recorded (${(cause as Error).message ?? String(cause)}); send it again later`);
   }
 }
 
@@ -70,7 +80,7 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
   accept(push: PushRequest): Acceptance {
     if (!this.accepting) throw new ShuttingDownError();
     const record = { id: push.deliveryId, event: push.event, receivedAt: push.receivedAt, reason: null, sha: push.sha };
-    const acceptance = this.store.atomically((): Acceptance => {
+    const acceptance = this.recorded((): Acceptance => {
       const covering = this.store.findByDelivery(push.deliveryId);
       if (covering) {
         this.store.recordDelivery({ ...record, outcome: 'duplicate', statusCode: 200, deploymentId: covering.id });
@@ -95,7 +105,7 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
    */
   requestManual(): number {
     if (!this.accepting) throw new ShuttingDownError();
-    const deploymentId = this.store.atomically(() => {
+    const deploymentId = this.recorded(() => {
       const waiting = this.store.nextQueued();
       if (waiting) return waiting.id;
       return this.store.create({ trigger: 'manual', ref: this.branchRef, requestedSha: null }).id;
@@ -103,6 +113,16 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
     this.logger.log(`manual deploy requested: deployment ${deploymentId}`);
     this.startWorker();
     return deploymentId;
+  }
+
+  /** One transaction; a failed write rolls everything back and becomes a NotRecordedError. */
+  private recorded<T>(work: () => T): T {
+    try {
+      return this.store.atomically(work);
+    } catch (error) {
+      this.logger.error(`could not record: ${(error as Error).message}`);
+      throw new NotRecordedError(error);
+    }
   }
 
   /** Resolves when no deployment runs (tests and shutdown wait on it). */
@@ -117,9 +137,12 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
       this.logger.log('shutting down: waiting for the running deployment to finish');
       await this.idle();
     }
-    const waiting = this.store.nextQueued();
-    if (waiting) {
-      this.logger.warn(`${describe(waiting)} stays queued: it runs when hookdeploy starts again`);
+    try {
+      const waiting = this.store.nextQueued();
+      if (waiting) this.logger.warn(`${describe(waiting)} stays queued: it runs when hookdeploy starts again`);
+    } catch (error) {
+      // A broken database must not turn a clean stop into a failed one.
+      this.logger.error(`could not read the queue at shutdown: ${(error as Error).message}`);
     }
   }
 

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { httpError } from '../common/http-error.js';
 import { readSmallBody } from '../common/read-small-body.js';
-import { DeployQueue, ShuttingDownError } from '../deploy/deploy-queue.js';
+import { DeployQueue, NotAcceptedError } from '../deploy/deploy-queue.js';
 import { DeployRunner } from '../deploy/deploy-runner.js';
 import { isFinished, type Deployment, type DeploymentSummary } from '../deploy/deployment.js';
 import { DeploymentEvents } from '../deploy/deployment-events.js';
@@ -37,7 +37,7 @@ export class DeploymentsController {
     try {
       return { status: 'queued', deploymentId: this.queue.requestManual() };
     } catch (error) {
-      if (error instanceof ShuttingDownError) throw httpError(503, error.message);
+      if (error instanceof NotAcceptedError) throw httpError(503, error.message);
       throw error;
     }
   }

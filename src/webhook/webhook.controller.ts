@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { AppConfig } from '../config/app-config.js';
 import { httpError } from '../common/http-error.js';
-import { DeployQueue, ShuttingDownError } from '../deploy/deploy-queue.js';
+import { DeployQueue, NotAcceptedError } from '../deploy/deploy-queue.js';
 import { DeliveryJournal } from './delivery-journal.js';
 import { DeliveryError, parseDelivery } from './delivery.js';
 import { decide, type DeployTarget } from './push-filter.js';
@@ -80,7 +80,7 @@ export class WebhookController {
             sha: push.after,
           });
         } catch (error) {
-          if (error instanceof ShuttingDownError) throw httpError(503, error.message);
+          if (error instanceof NotAcceptedError) throw httpError(503, error.message);
           throw error;
         }
         if (acceptance.status === 'duplicate') {

@@ -247,3 +247,23 @@ describe('GET /deployments/:id/events', () => {
     expect((await t.http.get('/deployments/x/events').set(auth)).status).toBe(400);
   });
 });
+
+describe('when the database cannot record', () => {
+  let t: TestApp;
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('a push is answered 503 (GitHub can redeliver it), not a 202 that nothing remembers', async () => {
+    t = await TestApp.start();
+    t.app.get<Db>(DATABASE).close();
+    const push = await t.deliverPush({ after: await t.fixture.commitAndPush() }, { id: 'not-recorded' });
+    expect(push.status).toBe(503);
+    expect(push.body).toEqual({ error: expect.stringContaining('could not be recorded') });
+    const manual = await t.http.post('/deployments').set(auth);
+    expect(manual.status).toBe(503);
+    // A ping needs no record to be answered.
+    expect((await t.deliver({ zen: 'hi' }, { event: 'ping' })).status).toBe(200);
+    expect(await t.fixture.deployHead()).not.toBe(await t.fixture.originHead());
+  });
+});
