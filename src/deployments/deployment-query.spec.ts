@@ -1,17 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { HttpException } from '@nestjs/common';
+import { type HttpException } from '@nestjs/common';
+import { rejection } from '../../test/fixtures/guard-rejection.js';
 import { DEFAULT_LIMIT, MAX_LIMIT, parseDeploymentId, parseDeploymentQuery } from './deployment-query.js';
-
-/** The HttpException that `parse` throws; fails the test if it returns. */
-function rejection(parse: () => unknown): HttpException {
-  try {
-    parse();
-  } catch (error) {
-    if (error instanceof HttpException) return error;
-    throw error;
-  }
-  throw new Error('the value was accepted');
-}
 
 describe('parseDeploymentQuery', () => {
   it('defaults to the newest 50 deployments with their logs', () => {
