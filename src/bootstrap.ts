@@ -16,7 +16,7 @@ export async function createApp(config: AppConfig, logger?: LoggerService): Prom
   const db = openDatabase(config.dataDir);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config, db), {
     // The webhook reads its own raw bytes (and caps them at 25 MiB) before anything
-    // parses them; no other route takes a body.
+    // parses them. The few other bodies (login, deploy now) are read by readSmallBody().
     bodyParser: false,
     abortOnError: false,
     // At shutdown, after the running deploy finished, a half-sent request must not keep

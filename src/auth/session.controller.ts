@@ -7,6 +7,7 @@ import { httpError } from '../common/http-error.js';
 import { readSmallBody } from '../common/read-small-body.js';
 import { AdminGuard } from './admin.guard.js';
 import { CSRF_COOKIE, SESSION_COOKIE } from './cookies.js';
+import { LoginThrottle } from './login-throttle.js';
 import { csrfTokenFor, issueSession, SESSION_TTL_MS } from './session-token.js';
 
 export interface SessionInfo {
@@ -31,6 +32,7 @@ export class SessionController {
   private readonly logger = new Logger('Dashboard');
   private readonly token: string | undefined;
   private readonly info: SessionInfo;
+  private readonly throttle = new LoginThrottle();
 
   constructor(@Inject(ConfigService) config: ConfigService<AppConfig, true>) {
     this.token = config.get('adminToken', { infer: true });
@@ -53,18 +55,26 @@ export class SessionController {
   @HttpCode(204)
   async login(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     if (this.token === undefined) throw httpError(404, `Cannot ${req.method} ${req.path}`);
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const waitMs = this.throttle.retryAfterMs(address);
+    if (waitMs > 0) {
+      res.set('Retry-After', String(Math.ceil(waitMs / 1000)));
+      throw httpError(429, `too many failed logins from this address; try again in ${Math.ceil(waitMs / 1000)} s`);
+    }
     const { token } = await readSmallBody(req);
     if (typeof token !== 'string' || token === '') throw httpError(400, 'a "token" field is required');
     if (!constantTimeEqual(token, this.token)) {
-      this.logger.warn(`failed dashboard login from ${req.socket.remoteAddress ?? 'an unknown address'}`);
+      this.throttle.failed(address);
+      this.logger.warn(`failed dashboard login from ${address}`);
       throw httpError(401, 'wrong admin token');
     }
+    this.throttle.succeeded(address);
     const session = issueSession(this.token);
     const common = { sameSite: 'strict', secure: overHttps(req), path: '/', maxAge: SESSION_TTL_MS } as const;
     res.cookie(SESSION_COOKIE, session, { ...common, httpOnly: true });
     // Readable by the page on purpose: it echoes it in the X-CSRF-Token header.
     res.cookie(CSRF_COOKIE, csrfTokenFor(this.token, session), common);
-    this.logger.log(`dashboard login from ${req.socket.remoteAddress ?? 'an unknown address'}`);
+    this.logger.log(`dashboard login from ${address}`);
   }
 
   @Delete()

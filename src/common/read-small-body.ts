@@ -23,7 +23,10 @@ export async function readSmallBody(req: IncomingMessage): Promise<Record<string
     return Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
   }
   if (mediaType !== 'application/json') {
-    throw httpError(415, `content type must be application/json (got ${mediaType || 'none'})`);
+    throw httpError(
+      415,
+      `content type must be application/json or application/x-www-form-urlencoded (got ${mediaType || 'none'})`,
+    );
   }
   let parsed: unknown;
   try {

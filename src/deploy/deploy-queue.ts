@@ -35,8 +35,9 @@ export class ShuttingDownError extends NotAcceptedError {
 
 /** The database refused the write (disk full, file gone): nothing was accepted. */
 export class NotRecordedError extends NotAcceptedError {
-  constructor(cause: unknown) {
-    super(`the request could not be recorded (${(cause as Error).message ?? String(cause)}); send it again later`);
+  constructor() {
+    // The database's own message goes to the log only.
+    super('the request could not be recorded; send it again later');
   }
 }
 
@@ -121,7 +122,7 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
       return this.store.atomically(work);
     } catch (error) {
       this.logger.error(`could not record: ${(error as Error).message}`);
-      throw new NotRecordedError(error);
+      throw new NotRecordedError();
     }
   }
 

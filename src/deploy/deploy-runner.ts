@@ -69,6 +69,7 @@ export class DeployRunner {
     this.logger.log(`${label}: running, ${this.config.pullStrategy} to ${target}`);
     try {
       headBefore = await this.git.head();
+      this.store.update(deployment.id, { headBefore });
       const requestedSha = await this.updateWorkTree(deployment, deadline.signal, log);
       headAfter = await this.git.head();
       const command = this.config.deployCommand;

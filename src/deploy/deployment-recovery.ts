@@ -61,7 +61,9 @@ export class DeploymentRecovery {
     if (activity?.processGroup != null && (await endLeftoverGroup(activity.processGroup, activity.processStarted))) {
       notes.push(`killed process group ${activity.processGroup}, which was still running`);
     }
-    if (activity?.phase !== 'command') {
+    // Only once git had started: before that the clean-tree check may not have run, and
+    // the tracked files may hold the operator's own edits.
+    if (activity?.phase === 'git') {
       const cleared = await this.git
         .clearInterruptedUpdate()
         .catch((error: Error) => [`could not clean up: ${error.message}`]);

@@ -12,8 +12,9 @@ export interface Deployment {
   deliveries: string[];
   ref: string;
   /**
-   * The newest `after` covered: the commit HEAD must contain for a success. Null only
-   * while a manual deployment waits: it targets whatever the branch tip is when it runs.
+   * The newest `after` covered: the commit HEAD must contain for a success. Null for a
+   * manual deployment until its fetch tells the branch tip (and so for good when it
+   * failed before fetching).
    */
   requestedSha: string | null;
   headBefore: string | null;

@@ -267,3 +267,117 @@ describe('when the database cannot record', () => {
     expect(await t.fixture.deployHead()).not.toBe(await t.fixture.originHead());
   });
 });
+
+describe('the dashboard session', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.start();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  function cookiesOf(res: { headers: Record<string, unknown> }): string[] {
+    return (res.headers['set-cookie'] as string[] | undefined) ?? [];
+  }
+
+  it('logs in with the token: an HttpOnly SameSite=Strict session, a CSRF cookie, and changes need both', async () => {
+    const login = await t.http.post('/session').send({ token: TEST_ADMIN_TOKEN });
+    expect(login.status).toBe(204);
+    const [session, csrf] = cookiesOf(login);
+    expect(session).toMatch(
+      /^hookdeploy_session=[^;]+; Max-Age=43200; Path=\/; Expires=[^;]+; HttpOnly; SameSite=Strict$/,
+    );
+    expect(csrf).toMatch(/^hookdeploy_csrf=[^;]+; Max-Age=43200; Path=\/; Expires=[^;]+; SameSite=Strict$/);
+    const cookie = [session, csrf].map((c) => c!.split(';')[0]).join('; ');
+    const csrfToken = csrf!.split(';')[0]!.split('=')[1]!;
+
+    expect((await t.http.get('/session').set('cookie', cookie)).body).toEqual({
+      authenticated: true,
+      branch: 'main',
+      repository: null,
+      repositoryUrl: null,
+    });
+    expect((await t.http.get('/deployments').set('cookie', cookie)).status).toBe(200);
+    const forged = await t.http.post('/deployments').set('cookie', cookie);
+    expect(forged.status).toBe(403);
+    expect(forged.body).toEqual({ error: expect.stringContaining('x-csrf-token') });
+    const deployNow = await t.http.post('/deployments').set('cookie', cookie).set('x-csrf-token', csrfToken);
+    expect(deployNow.status).toBe(202);
+    await t.settled(deployNow.body.deploymentId);
+
+    const logout = await t.http.delete('/session').set('cookie', cookie).set('x-csrf-token', csrfToken);
+    expect(logout.status).toBe(204);
+    expect(cookiesOf(logout).every((c) => /Expires=Thu, 01 Jan 1970/.test(c))).toBe(true);
+  });
+
+  it('refuses a wrong token, a missing one and a bad body with a 4xx, and sets no cookie', async () => {
+    for (const [body, status] of [
+      [{ token: 'wrong' }, 401],
+      [{}, 400],
+      [{ token: 42 }, 400],
+    ] as const) {
+      const res = await t.http.post('/session').send(body);
+      expect([JSON.stringify(body), res.status]).toEqual([JSON.stringify(body), status]);
+      expect(cookiesOf(res)).toEqual([]);
+    }
+    expect((await t.http.get('/session')).status).toBe(401);
+  });
+
+  it('makes an address that keeps guessing wait (429 with Retry-After), however right its next guess', async () => {
+    // The previous test already failed once from this address.
+    for (let i = 0; i < 9; i += 1) await t.http.post('/session').send({ token: `guess-${i}` });
+    const blocked = await t.http.post('/session').send({ token: TEST_ADMIN_TOKEN });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(blocked.body).toEqual({ error: expect.stringContaining('too many failed logins') });
+    // The bearer API is not locked out.
+    expect((await t.http.get('/deployments').set(auth)).status).toBe(200);
+  });
+});
+
+describe('the dashboard without ADMIN_TOKEN', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.start({ env: { ADMIN_TOKEN: '' } });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it.each([
+    ['GET', '/'],
+    ['GET', '/dashboard/dashboard.css'],
+    ['GET', '/session'],
+    ['POST', '/session'],
+    ['POST', '/deployments'],
+  ])('%s %s is 404', async (method, path) => {
+    const res = method === 'GET' ? await t.http.get(path) : await t.http.post(path).send({ token: 'x' });
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ error: expect.any(String) });
+  });
+});
+
+describe('the dashboard page', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.start();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('is served with a strict Content-Security-Policy, and only named assets are', async () => {
+    const page = await t.http.get('/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(page.text).toContain('/dashboard/dashboard.js');
+    const css = await t.http.get('/dashboard/dashboard.css');
+    expect([css.status, css.headers['content-type']]).toEqual([200, 'text/css; charset=utf-8']);
+    for (const path of ['/dashboard/..%2Fdashboard.controller.ts', '/dashboard/index.html', '/dashboard/nope.js']) {
+      expect((await t.http.get(path)).status).toBe(404);
+    }
+  });
+});
