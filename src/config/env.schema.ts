@@ -21,7 +21,7 @@ export interface EnvSettings {
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 // Routes of hookdeploy itself (the API and the dashboard).
-const RESERVED_PATHS = ['/health', '/deployments', '/session', '/dashboard', '/metrics'];
+const RESERVED_PATHS = ['/health', '/deployments', '/deliveries', '/session', '/dashboard', '/metrics'];
 const SAFE_PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
 const REPOSITORY_SLUG = /^[\w.-]+\/[\w.-]+$/;
 // The subset of `git check-ref-format` rules that a branch name can break by accident

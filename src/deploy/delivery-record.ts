@@ -1,5 +1,6 @@
+export const DELIVERY_OUTCOMES = ['queued', 'duplicate', 'ignored', 'pong', 'rejected'] as const;
 /** What hookdeploy answered to a delivery whose signature was valid. */
-export type DeliveryOutcome = 'queued' | 'duplicate' | 'ignored' | 'pong' | 'rejected';
+export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];
 
 export interface DeliveryRecord {
   /** X-GitHub-Delivery, or the generated `local-<uuid>`. */
@@ -13,4 +14,14 @@ export interface DeliveryRecord {
   /** The pushed `after`, for accepted pushes. */
   sha: string | null;
   deploymentId: number | null;
+}
+
+/** A record as read back: `seq` orders the journal (an id may appear twice: queued, then duplicate). */
+export type StoredDelivery = DeliveryRecord & { seq: number };
+
+export interface DeliveryQuery {
+  outcome?: DeliveryOutcome;
+  /** Only records strictly older than this seq. */
+  before?: number;
+  limit: number;
 }

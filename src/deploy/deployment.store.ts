@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../storage/open-database.js';
-import type { DeliveryRecord } from './delivery-record.js';
+import type { DeliveryQuery, DeliveryRecord, StoredDelivery } from './delivery-record.js';
 import type { Deployment, DeploymentStatus, DeploymentSummary, DeploymentTrigger } from './deployment.js';
 import type { DeploymentEvents } from './deployment-events.js';
 
@@ -114,6 +114,17 @@ export class DeploymentStore {
          VALUES (@id, @event, @receivedAt, @outcome, @reason, @statusCode, @sha, @deploymentId)`,
     ).run(record);
     if (record.outcome === 'queued' && record.deploymentId !== null) this.changed(record.deploymentId);
+  }
+
+  /** The journal of deliveries, newest first. */
+  listDeliveries(query: DeliveryQuery): StoredDelivery[] {
+    return this.sql(
+      `SELECT seq, delivery_id AS id, event, received_at AS receivedAt, outcome, reason, status_code AS statusCode,
+              sha, deployment_id AS deploymentId
+       FROM deliveries
+       WHERE (@outcome IS NULL OR outcome = @outcome) AND (@before IS NULL OR seq < @before)
+       ORDER BY seq DESC LIMIT @limit`,
+    ).all({ outcome: query.outcome ?? null, before: query.before ?? null, limit: query.limit }) as StoredDelivery[];
   }
 
   get(id: number): Deployment | undefined {

@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { SessionController } from '../auth/session.controller.js';
 import { DeployModule } from '../deploy/deploy.module.js';
+import { DeliveriesController } from './deliveries.controller.js';
 import { DeploymentsController } from './deployments.controller.js';
 
 @Module({
   imports: [DeployModule],
-  controllers: [DeploymentsController, SessionController],
+  controllers: [DeploymentsController, DeliveriesController, SessionController],
   providers: [AdminGuard],
 })
 export class DeploymentsModule {}

@@ -99,17 +99,45 @@ describe('GET /deployments: filters and pages', () => {
       .set({ 'content-type': 'application/json', 'x-github-delivery': 'journal-unsigned', 'x-github-event': 'push' })
       .send('{}')
       .expect(401);
-    const rows = t.app
-      .get<Db>(DATABASE)
-      .prepare(
-        `SELECT delivery_id, outcome, status_code FROM deliveries WHERE delivery_id LIKE 'journal-%' ORDER BY seq`,
-      )
-      .all();
-    expect(rows).toEqual([
-      { delivery_id: 'journal-ping', outcome: 'pong', status_code: 200 },
-      { delivery_id: 'journal-ignored', outcome: 'ignored', status_code: 200 },
-      { delivery_id: 'journal-bad', outcome: 'rejected', status_code: 400 },
+    const journal = await t.http.get('/deliveries?limit=3').set(auth);
+    expect(journal.status).toBe(200);
+    expect(journal.body).toEqual([
+      expect.objectContaining({ id: 'journal-bad', event: 'push', outcome: 'rejected', statusCode: 400 }),
+      expect.objectContaining({
+        id: 'journal-ignored',
+        outcome: 'ignored',
+        statusCode: 200,
+        reason: 'push to refs/heads/other, deploying refs/heads/main',
+        deploymentId: null,
+      }),
+      expect.objectContaining({ id: 'journal-ping', event: 'ping', outcome: 'pong', statusCode: 200 }),
     ]);
+    expect(journal.body[0].reason).toEqual(expect.any(String));
+    expect(Date.parse(journal.body[0].receivedAt)).not.toBeNaN();
+    const all = await t.http.get('/deliveries?limit=500').set(auth);
+    expect(all.body.map((d: { id: string }) => d.id)).not.toContain('journal-unsigned');
+  });
+
+  it('GET /deliveries: accepted ones name their deployment; outcome and before filter; bad values are 400', async () => {
+    const queued = await t.http.get('/deliveries?outcome=queued').set(auth);
+    expect(queued.body.map((d: { deploymentId: number }) => d.deploymentId)).toEqual([...ids].reverse());
+    expect(queued.body[0]).toEqual({
+      seq: expect.any(Number),
+      id: expect.any(String),
+      event: 'push',
+      receivedAt: expect.stringMatching(/Z$/),
+      outcome: 'queued',
+      reason: null,
+      statusCode: 202,
+      sha: expect.stringMatching(/^[0-9a-f]{40}$/),
+      deploymentId: ids[2],
+    });
+    const older = await t.http.get(`/deliveries?outcome=queued&before=${queued.body[0].seq}`).set(auth);
+    expect(older.body.map((d: { deploymentId: number }) => d.deploymentId)).toEqual([ids[1], ids[0]]);
+    for (const query of ['outcome=accepted', 'limit=0', 'before=x']) {
+      expect((await t.http.get(`/deliveries?${query}`).set(auth)).status).toBe(400);
+    }
+    expect((await t.http.get('/deliveries')).status).toBe(401);
   });
 });
 
