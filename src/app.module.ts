@@ -7,19 +7,18 @@ import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DeploymentsModule } from './deployments/deployments.module.js';
 import { GitModule } from './git/git.module.js';
 import { HealthModule } from './health/health.module.js';
-import type { Db } from './storage/open-database.js';
-import { StorageModule } from './storage/storage.module.js';
+import { StorageModule, type OpenStorage } from './storage/storage.module.js';
 import { WebhookModule } from './webhook/webhook.module.js';
 
 @Module({})
 export class AppModule {
   /** The configuration is validated before Nest starts; ConfigModule hands it out typed. */
-  static forConfig(config: AppConfig, db: Db): DynamicModule {
+  static forConfig(config: AppConfig, storage: OpenStorage): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ...config })] }),
-        StorageModule.forDatabase(db),
+        StorageModule.forStorage(storage),
         GitModule,
         WebhookModule,
         RouterModule.register([{ path: config.webhookPath, module: WebhookModule }]),

@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
+import { lockDataDir } from './storage/data-dir-lock.js';
 import { openDatabase } from './storage/open-database.js';
 
 /**
@@ -14,7 +15,14 @@ import { openDatabase } from './storage/open-database.js';
  */
 export async function createApp(config: AppConfig, logger?: LoggerService): Promise<NestExpressApplication> {
   const db = openDatabase(config.dataDir);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config, db), {
+  let unlock: () => void;
+  try {
+    unlock = lockDataDir(config.dataDir);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config, { db, unlock }), {
     // The webhook reads its own raw bytes (and caps them at 25 MiB) before anything
     // parses them. The few other bodies (login, deploy now) are read by readSmallBody().
     bodyParser: false,

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { ConfigService } from '@nestjs/config';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { rejection } from '../../test/fixtures/guard-rejection.js';
+import { LoginThrottle } from './login-throttle.js';
 import { AdminGuard, CSRF_HEADER } from './admin.guard.js';
 import { CSRF_COOKIE, SESSION_COOKIE } from './cookies.js';
 import { csrfTokenFor, issueSession, SESSION_TTL_MS } from './session-token.js';
@@ -9,8 +10,13 @@ import { csrfTokenFor, issueSession, SESSION_TTL_MS } from './session-token.js';
 const TOKEN = 'admin-token-7a8b9c';
 
 function guardAgainst(adminToken: string | undefined, authorization?: string): () => boolean {
-  const guard = new AdminGuard(new ConfigService(adminToken === undefined ? {} : { adminToken }));
-  const req = { method: 'GET', path: '/deployments', headers: authorization === undefined ? {} : { authorization } };
+  const guard = new AdminGuard(new ConfigService(adminToken === undefined ? {} : { adminToken }), new LoginThrottle());
+  const req = {
+    method: 'GET',
+    path: '/deployments',
+    originalUrl: '/deployments',
+    headers: authorization === undefined ? {} : { authorization },
+  };
   return () => guard.canActivate(new ExecutionContextHost([req, {}]));
 }
 
@@ -24,14 +30,14 @@ interface Sent {
 
 /** A request as the dashboard sends it: the session (and CSRF) cookies, and optionally the CSRF header. */
 function guardWithSession(adminToken: string | undefined, sent: Sent): () => boolean {
-  const guard = new AdminGuard(new ConfigService(adminToken === undefined ? {} : { adminToken }));
+  const guard = new AdminGuard(new ConfigService(adminToken === undefined ? {} : { adminToken }), new LoginThrottle());
   const headers: Record<string, string | string[]> = {};
   if (sent.authorization !== undefined) headers.authorization = sent.authorization;
   if (sent.session !== undefined) {
     headers.cookie = `theme=dark; ${SESSION_COOKIE}=${sent.session}; ${CSRF_COOKIE}=${csrfTokenFor(TOKEN, sent.session)}`;
   }
   if (sent.csrf !== undefined) headers[CSRF_HEADER] = sent.csrf;
-  const req = { method: sent.method ?? 'GET', path: '/deployments', headers };
+  const req = { method: sent.method ?? 'GET', path: '/deployments', originalUrl: '/deployments', headers };
   return () => guard.canActivate(new ExecutionContextHost([req, {}]));
 }
 

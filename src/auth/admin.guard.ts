@@ -1,10 +1,11 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import type { AppConfig } from '../config/app-config.js';
 import { constantTimeEqual } from '../common/constant-time-equal.js';
-import { httpError } from '../common/http-error.js';
+import { httpError, notFound } from '../common/http-error.js';
 import { readCookie, SESSION_COOKIE } from './cookies.js';
+import { LoginThrottle, tooManyAttempts } from './login-throttle.js';
 import { csrfTokenFor, isValidSession } from './session-token.js';
 
 /** The header a cookie-authenticated change must carry, echoing the CSRF cookie. */
@@ -21,17 +22,25 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export class AdminGuard implements CanActivate {
   private readonly token: string | undefined;
 
-  constructor(@Inject(ConfigService) config: ConfigService<AppConfig, true>) {
+  constructor(
+    @Inject(ConfigService) config: ConfigService<AppConfig, true>,
+    @Inject(LoginThrottle) private readonly throttle: LoginThrottle,
+  ) {
     this.token = config.get('adminToken', { infer: true });
   }
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
     // Disabled looks exactly like absent.
-    if (this.token === undefined) throw httpError(404, `Cannot ${req.method} ${req.path}`);
+    if (this.token === undefined) throw notFound(req);
     if (req.headers.authorization !== undefined) {
+      // Guesses of the token here count with the login form's: one budget per address.
+      const address = req.socket?.remoteAddress ?? 'unknown';
+      const waitMs = this.throttle.retryAfterMs(address);
+      if (waitMs > 0) throw tooManyAttempts(context.switchToHttp().getResponse<Response>(), waitMs);
       const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization);
       if (match && constantTimeEqual(match[1]!, this.token)) return true;
+      this.throttle.failed(address);
       throw httpError(401, 'a valid "Authorization: Bearer <ADMIN_TOKEN>" header is required');
     }
     const session = readCookie(req.headers.cookie, SESSION_COOKIE);

@@ -1,15 +1,20 @@
-/** Failed logins one address may make per window before it has to wait. */
+import { Injectable } from '@nestjs/common';
+import type { HttpException } from '@nestjs/common';
+import { httpError } from '../common/http-error.js';
+
+/** Failed attempts at the admin token one address may make per window before it has to wait. */
 export const MAX_FAILED_LOGINS = 10;
 export const LOGIN_WINDOW_MS = 10 * 60_000;
 // Bounds memory under a flood from many addresses; the oldest entries go first.
 const MAX_TRACKED_ADDRESSES = 10_000;
 
 /**
- * Slows down guessing the admin token through the login form: after MAX_FAILED_LOGINS
- * failures from one address within LOGIN_WINDOW_MS, that address waits for the window to
- * end. A good token resets the count. The bearer API is not affected (it has no form to
- * guess through, and scripts must not be locked out by someone else's typos).
+ * Slows down guessing the admin token, through the login form or as a bearer token: after
+ * MAX_FAILED_LOGINS failures from one address within LOGIN_WINDOW_MS, that address waits
+ * for the window to end, whatever it sends. A good sign-in resets the count. (A session
+ * cookie cannot be guessed: it is signed with a key derived from the token.)
  */
+@Injectable()
 export class LoginThrottle {
   private readonly failures = new Map<string, { count: number; resetAt: number }>();
 
@@ -34,4 +39,14 @@ export class LoginThrottle {
   succeeded(address: string): void {
     this.failures.delete(address);
   }
+}
+
+/** The 429 for an address that has to wait; sets Retry-After on `res`. */
+export function tooManyAttempts(
+  res: { setHeader(name: string, value: string): unknown },
+  waitMs: number,
+): HttpException {
+  const seconds = Math.ceil(waitMs / 1000);
+  res.setHeader('Retry-After', String(seconds));
+  return httpError(429, `too many failed attempts from this address; try again in ${seconds} s`);
 }

@@ -3,11 +3,11 @@ import { ConfigService } from '@nestjs/config';
 import type { Request, Response } from 'express';
 import type { AppConfig } from '../config/app-config.js';
 import { constantTimeEqual } from '../common/constant-time-equal.js';
-import { httpError } from '../common/http-error.js';
+import { httpError, notFound } from '../common/http-error.js';
 import { readSmallBody } from '../common/read-small-body.js';
 import { AdminGuard } from './admin.guard.js';
 import { CSRF_COOKIE, SESSION_COOKIE } from './cookies.js';
-import { LoginThrottle } from './login-throttle.js';
+import { LoginThrottle, tooManyAttempts } from './login-throttle.js';
 import { csrfTokenFor, issueSession, SESSION_TTL_MS } from './session-token.js';
 
 export interface SessionInfo {
@@ -32,9 +32,11 @@ export class SessionController {
   private readonly logger = new Logger('Dashboard');
   private readonly token: string | undefined;
   private readonly info: SessionInfo;
-  private readonly throttle = new LoginThrottle();
 
-  constructor(@Inject(ConfigService) config: ConfigService<AppConfig, true>) {
+  constructor(
+    @Inject(ConfigService) config: ConfigService<AppConfig, true>,
+    @Inject(LoginThrottle) private readonly throttle: LoginThrottle,
+  ) {
     this.token = config.get('adminToken', { infer: true });
     const repository = config.get('deployRepository', { infer: true }) ?? null;
     this.info = {
@@ -54,17 +56,15 @@ export class SessionController {
   @Post()
   @HttpCode(204)
   async login(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
-    if (this.token === undefined) throw httpError(404, `Cannot ${req.method} ${req.path}`);
+    if (this.token === undefined) throw notFound(req);
     const address = req.socket.remoteAddress ?? 'unknown';
     const waitMs = this.throttle.retryAfterMs(address);
-    if (waitMs > 0) {
-      res.set('Retry-After', String(Math.ceil(waitMs / 1000)));
-      throw httpError(429, `too many failed logins from this address; try again in ${Math.ceil(waitMs / 1000)} s`);
-    }
+    if (waitMs > 0) throw tooManyAttempts(res, waitMs);
+    // Counted before the body is read: attempts sent together must not all pass the check.
+    this.throttle.failed(address);
     const { token } = await readSmallBody(req);
     if (typeof token !== 'string' || token === '') throw httpError(400, 'a "token" field is required');
     if (!constantTimeEqual(token, this.token)) {
-      this.throttle.failed(address);
       this.logger.warn(`failed dashboard login from ${address}`);
       throw httpError(401, 'wrong admin token');
     }

@@ -4,3 +4,8 @@ import { HttpException } from '@nestjs/common';
 export function httpError(status: number, error: string): HttpException {
   return new HttpException({ error }, status);
 }
+
+/** The 404 of a route that is switched off, worded exactly like Nest's for a route that does not exist. */
+export function notFound(req: { method: string; originalUrl: string }): HttpException {
+  return httpError(404, `Cannot ${req.method} ${req.originalUrl}`);
+}

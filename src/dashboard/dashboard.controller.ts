@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppConfig } from '../config/app-config.js';
-import { httpError } from '../common/http-error.js';
+import { notFound } from '../common/http-error.js';
 
 /** The built page: index.html and the stylesheet are copied here, the compiled client lands here. */
 const PUBLIC_DIR = join(import.meta.dirname, 'public');
@@ -46,16 +46,16 @@ export class DashboardController {
 
   @Get('dashboard/:file')
   async asset(@Param('file') file: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    if (!ASSET.test(file)) throw httpError(404, `Cannot ${req.method} ${req.path}`);
+    if (!ASSET.test(file)) throw notFound(req);
     await this.send(file, req, res);
   }
 
   private async send(file: string, req: Request, res: Response): Promise<void> {
-    if (!this.enabled) throw httpError(404, `Cannot ${req.method} ${req.path}`);
+    if (!this.enabled) throw notFound(req);
     let content = this.files.get(file);
     if (!content) {
       content = await readFile(join(PUBLIC_DIR, file)).catch(() => undefined);
-      if (!content) throw httpError(404, `Cannot ${req.method} ${req.path}`);
+      if (!content) throw notFound(req);
       this.files.set(file, content);
     }
     res.set({ ...SECURITY_HEADERS, 'Content-Type': CONTENT_TYPES[file.split('.').pop()!]! }).send(content);

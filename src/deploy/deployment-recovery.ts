@@ -4,7 +4,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { GitService } from '../git/git.service.js';
 import { endLeftoverGroup } from '../process/process-identity.js';
 import type { DeploymentSummary } from './deployment.js';
-import { DeploymentStore } from './deployment.store.js';
+import { DeploymentStore, type NewDeployment } from './deployment.store.js';
 
 /** The error of a deployment that was running when hookdeploy died. */
 export const INTERRUPTED = 'interrupted';
@@ -30,33 +30,77 @@ export class DeploymentRecovery {
 
   async recover(): Promise<void> {
     const interrupted = this.store.running();
-    for (const deployment of interrupted) await this.markInterrupted(deployment);
     const queued = this.store.nextQueued();
-    if (queued) {
-      this.logger.log(`deployment ${queued.id} was queued before the restart: resuming it`);
-      return;
-    }
+    if (queued) this.logger.log(`deployment ${queued.id} was queued before the restart: resuming it`);
     if (interrupted.length === 0) return;
 
+    // First what the dead process left running and half done. Nothing is recorded yet: a
+    // crash from here on leaves the deployments `running`, and the next boot does it again.
+    const notes = new Map<number, string[]>();
+    const steps = new Map<number, string>();
+    for (const deployment of interrupted) {
+      const { step, done } = await this.endLeftovers(deployment);
+      steps.set(deployment.id, step);
+      notes.set(deployment.id, [`${INTERRUPTED}: hookdeploy stopped while ${step} was running`, ...done]);
+    }
     const newest = interrupted.at(-1)!;
+    const recovery = queued ? undefined : await this.recoveryFor(newest, notes.get(newest.id)!);
+
+    // Then, in one transaction, the interrupted ones failed and the recovery queued: the
+    // accepted push is never left with neither.
+    const created = this.store.atomically(() => {
+      for (const deployment of interrupted) {
+        const note = notes
+          .get(deployment.id)!
+          .map((line) => `hookdeploy: ${line}\n`)
+          .join('');
+        this.store.saveLog(deployment.id, `${this.store.getLog(deployment.id) ?? ''}\n${note}`);
+        this.store.setActivity(deployment.id, null);
+        this.store.update(deployment.id, {
+          status: 'failed',
+          error: INTERRUPTED,
+          finishedAt: new Date().toISOString(),
+        });
+      }
+      return recovery && this.store.create(recovery);
+    });
+    for (const deployment of interrupted) {
+      const done = notes.get(deployment.id)!.slice(1).join('; ') || 'nothing left running';
+      this.logger.warn(
+        `deployment ${deployment.id} was interrupted during ${steps.get(deployment.id)}: marked failed (${done})`,
+      );
+    }
+    if (created) {
+      this.logger.warn(
+        `deployment ${created.id} queued to deploy ${created.requestedSha?.slice(0, 7) ?? 'the branch tip'} again ` +
+          `after interrupted deployment ${newest.id}`,
+      );
+    }
+  }
+
+  /** The recovery deployment to queue after `newest` was interrupted, if any; says why not in `notes`. */
+  private async recoveryFor(newest: DeploymentSummary, notes: string[]): Promise<NewDeployment | undefined> {
+    if (newest.trigger === 'recovery') {
+      // A deploy that kills hookdeploy (an out-of-memory build) would otherwise crash it
+      // again at every restart, for ever.
+      notes.push('not redeployed automatically: it was itself a recovery; fix the cause, then deploy again');
+      return undefined;
+    }
     const target = this.store.newestAcceptedPush();
     // A manual deployment has no delivery; when it is the newest, it wanted the branch tip.
     const requestedSha = target && target.deploymentId >= newest.id ? target.sha : newest.requestedSha;
     if (requestedSha !== null && (await this.deployed(requestedSha))) {
-      this.logger.log(`${requestedSha.slice(0, 7)} is already deployed: nothing to recover`);
-      return;
+      notes.push(`${requestedSha.slice(0, 7)} is already deployed: nothing to redo`);
+      return undefined;
     }
-    const recovery = this.store.create({ trigger: 'recovery', ref: this.branchRef, requestedSha });
-    this.logger.warn(
-      `deployment ${recovery.id} queued to deploy ${requestedSha?.slice(0, 7) ?? 'the branch tip'} again ` +
-        `after interrupted deployment ${newest.id}`,
-    );
+    return { trigger: 'recovery', ref: this.branchRef, requestedSha };
   }
 
-  private async markInterrupted(deployment: DeploymentSummary): Promise<void> {
+  /** Ends what `deployment` left running and, after a git step, what git left half done. */
+  private async endLeftovers(deployment: DeploymentSummary): Promise<{ step: string; done: string[] }> {
     const activity = this.store.activity(deployment.id);
     const step = activity?.phase === 'command' ? 'the deploy command' : 'the git update';
-    const notes = [`${INTERRUPTED}: hookdeploy stopped while ${step} was running`];
+    const notes: string[] = [];
     // Left alone, it would go on changing the work tree under the next deployment.
     if (activity?.processGroup != null && (await endLeftoverGroup(activity.processGroup, activity.processStarted))) {
       notes.push(`killed process group ${activity.processGroup}, which was still running`);
@@ -69,25 +113,19 @@ export class DeploymentRecovery {
         .catch((error: Error) => [`could not clean up: ${error.message}`]);
       notes.push(...cleared);
     }
-    const note = `\n${notes.map((line) => `hookdeploy: ${line}\n`).join('')}`;
-    this.store.atomically(() => {
-      this.store.saveLog(deployment.id, (this.store.getLog(deployment.id) ?? '') + note);
-      this.store.setActivity(deployment.id, null);
-      this.store.update(deployment.id, {
-        status: 'failed',
-        error: INTERRUPTED,
-        finishedAt: new Date().toISOString(),
-      });
-    });
-    this.logger.warn(
-      `deployment ${deployment.id} was interrupted during ${step}: marked failed (${notes.slice(1).join('; ') || 'nothing left running'})`,
-    );
+    return { step, done: notes };
   }
 
-  /** Whether a succeeded deployment already contains `sha` (git decides; unknown means no). */
+  /**
+   * Whether `sha` is deployed: the work tree is still where the newest succeeded
+   * deployment left it, and that contains `sha`. (After a rollback by force-push the
+   * work tree moved away from it, and an older commit still needs its deploy command.)
+   */
   private async deployed(sha: string): Promise<boolean> {
     const last = this.store.lastSucceeded();
     if (!last?.headAfter) return false;
-    return this.git.contains(last.headAfter, sha).catch(() => false);
+    const head = await this.git.head().catch(() => undefined);
+    if (head !== last.headAfter) return false;
+    return this.git.contains(head, sha).catch(() => false);
   }
 }

@@ -107,11 +107,15 @@ export class DeploymentStore {
     return deployment;
   }
 
-  /** Records a delivery; an accepted one (`queued`) joins its deployment's `deliveries`. */
+  /** Records a delivery; an accepted one (`queued`) joins its deployment's `deliveries`. Only the first duplicate of an id is kept. */
   recordDelivery(record: DeliveryRecord): void {
+    // One `duplicate` row per id: the rows of a deployment outlive the journal's cap, and
+    // a replayed signed delivery must not grow them without bound.
     this.sql(
       `INSERT INTO deliveries (delivery_id, event, received_at, outcome, reason, status_code, sha, deployment_id)
-         VALUES (@id, @event, @receivedAt, @outcome, @reason, @statusCode, @sha, @deploymentId)`,
+         SELECT @id, @event, @receivedAt, @outcome, @reason, @statusCode, @sha, @deploymentId
+         WHERE @outcome <> 'duplicate'
+            OR NOT EXISTS (SELECT 1 FROM deliveries WHERE delivery_id = @id AND outcome = 'duplicate')`,
     ).run(record);
     if (record.outcome === 'queued' && record.deploymentId !== null) this.changed(record.deploymentId);
   }
@@ -144,7 +148,7 @@ export class DeploymentStore {
     return this.withDeliveries(rows);
   }
 
-  /** Newest first, with logs: what `GET /deployments` answers. */
+  /** Newest first, with logs, all in memory (the API streams them instead: see sendJsonArray). */
   listWithLogs(query: DeploymentQuery): Deployment[] {
     return this.list(query).map((deployment) => ({ ...deployment, log: this.getLog(deployment.id) ?? '' }));
   }

@@ -5,10 +5,11 @@ import { httpError } from '../common/http-error.js';
 import { readSmallBody } from '../common/read-small-body.js';
 import { DeployQueue, NotAcceptedError } from '../deploy/deploy-queue.js';
 import { DeployRunner } from '../deploy/deploy-runner.js';
-import { isFinished, type Deployment, type DeploymentSummary } from '../deploy/deployment.js';
+import { isFinished, type Deployment } from '../deploy/deployment.js';
 import { DeploymentEvents } from '../deploy/deployment-events.js';
 import { DeploymentStore } from '../deploy/deployment.store.js';
 import { EventStream } from './event-stream.js';
+import { sendJsonArray } from './send-json-array.js';
 import { parseDeploymentId, parseDeploymentQuery } from './deployment-query.js';
 
 @Controller('deployments')
@@ -23,9 +24,21 @@ export class DeploymentsController {
 
   /** Newest first; `?log=false` leaves the logs out (the dashboard's list polls this). */
   @Get()
-  list(@Query() rawQuery: Record<string, unknown>): (Deployment | DeploymentSummary)[] {
+  async list(@Query() rawQuery: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const { withLog, ...query } = parseDeploymentQuery(rawQuery);
-    return withLog ? this.store.listWithLogs(query) : this.store.list(query);
+    const deployments = this.store.list(query);
+    if (!withLog) {
+      res.json(deployments);
+      return;
+    }
+    // Each log is read only when its deployment is written out.
+    const store = this.store;
+    await sendJsonArray(
+      res,
+      (function* () {
+        for (const deployment of deployments) yield { ...deployment, log: store.getLog(deployment.id) ?? '' };
+      })(),
+    );
   }
 
   /** "Deploy now": fetch origin and deploy the branch tip, coalesced with pushes. */

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AdminGuard } from '../auth/admin.guard.js';
+import { LoginThrottle } from '../auth/login-throttle.js';
 import { SessionController } from '../auth/session.controller.js';
 import { DeployModule } from '../deploy/deploy.module.js';
 import { DeliveriesController } from './deliveries.controller.js';
@@ -8,6 +9,6 @@ import { DeploymentsController } from './deployments.controller.js';
 @Module({
   imports: [DeployModule],
   controllers: [DeploymentsController, DeliveriesController, SessionController],
-  providers: [AdminGuard],
+  providers: [AdminGuard, LoginThrottle],
 })
 export class DeploymentsModule {}

@@ -45,5 +45,6 @@ export const MIGRATIONS: readonly string[] = [
   -- Deduplication: an id is accepted once, and that survives restarts.
   CREATE UNIQUE INDEX deliveries_accepted ON deliveries (delivery_id) WHERE outcome = 'queued';
   CREATE INDEX deliveries_by_deployment ON deliveries (deployment_id, seq);
+  CREATE INDEX deliveries_by_id ON deliveries (delivery_id);
   `,
 ];

@@ -3,23 +3,37 @@ import type { Db } from './open-database.js';
 
 /** Injection token of the open database. */
 export const DATABASE = Symbol('DATABASE');
+const STORAGE = Symbol('STORAGE');
 
-/** Holds the database that `createApp` opened (and checked) before Nest started. */
+/** The database `createApp` opened (and checked) before Nest started, and its DATA_DIR lock. */
+export interface OpenStorage {
+  db: Db;
+  unlock: () => void;
+}
+
 @Global()
 @Module({})
 export class StorageModule implements OnApplicationShutdown {
-  constructor(@Inject(DATABASE) private readonly db: Db) {}
+  constructor(@Inject(STORAGE) private readonly storage: OpenStorage) {}
 
-  static forDatabase(db: Db): DynamicModule {
-    return { module: StorageModule, providers: [{ provide: DATABASE, useValue: db }], exports: [DATABASE] };
+  static forStorage(storage: OpenStorage): DynamicModule {
+    return {
+      module: StorageModule,
+      providers: [
+        { provide: STORAGE, useValue: storage },
+        { provide: DATABASE, useValue: storage.db },
+      ],
+      exports: [DATABASE],
+    };
   }
 
   // After the running deployment finished (the queue waits for it before shutdown).
   onApplicationShutdown(): void {
     try {
-      this.db.close();
+      this.storage.db.close();
     } catch (error) {
       new Logger('Storage').error(`closing the database failed: ${(error as Error).message}`);
     }
+    this.storage.unlock();
   }
 }

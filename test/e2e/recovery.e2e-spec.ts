@@ -504,4 +504,101 @@ describe('recovery after the process died (SIGKILL) and started again on the sam
     },
     TEST_TIMEOUT,
   );
+
+  it(
+    'a deploy that kills hookdeploy is redone once by a recovery deployment, not at every restart',
+    async () => {
+      fixture = await GitFixture.create();
+      // $PPID of the command's shell is hookdeploy itself: a build that takes the service down.
+      deployer = new Deployer(fixture, { DEPLOY_COMMAND: 'echo "taking hookdeploy down"; kill -9 $PPID; sleep 5' });
+      await deployer.start();
+      const sha = await fixture.commitAndPush();
+      expect((await deployer.deliver(sha, 'fatal')).status).toBe(202);
+      expect(await deployer.service.exitCode()).toBeNull();
+
+      await deployer.start();
+      // The recovery deployment runs the same command, and dies the same way.
+      expect(await deployer.service.exitCode()).toBeNull();
+      await deployer.start();
+      const list = await deployer.settled(2);
+      expect(list.map((d) => [d.id, d.trigger, d.status, d.error])).toEqual([
+        [2, 'recovery', 'failed', 'interrupted'],
+        [1, 'push', 'failed', 'interrupted'],
+      ]);
+      expect(list[0]!.log).toContain('not redeployed automatically: it was itself a recovery');
+      expect(deployer.service.text()).not.toMatch(/queued to deploy/);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "a second process on the same DATA_DIR is refused in one line, and leaves the first one's deploy alone",
+    async () => {
+      fixture = await GitFixture.create();
+      const [pidFile, hold] = [join(fixture.root, 'command.pid'), join(fixture.root, 'hold')];
+      await writeFile(hold, '');
+      deployer = new Deployer(fixture, { DEPLOY_COMMAND: `${holding(pidFile, hold)}; echo done` });
+      await deployer.start();
+      const sha = await fixture.commitAndPush();
+      expect((await deployer.deliver(sha, 'first-process')).status).toBe(202);
+      const commandPid = await pidFrom(pidFile, 'the deploy command runs');
+
+      const second = ServiceProcess.start(
+        {
+          GITHUB_SECRET: SECRET,
+          REPO_PATH: fixture.deploy,
+          DATA_DIR: join(fixture.root, 'data'),
+          PORT: '0',
+          HOST: '127.0.0.1',
+        },
+        fixture.root,
+      );
+      try {
+        expect(await second.exitCode()).toBe(1);
+        expect(second.output).toEqual([
+          `hookdeploy: DATA_DIR ${join(fixture.root, 'data')} is in use by another hookdeploy process (pid ${deployer.service.child.pid})`,
+        ]);
+      } finally {
+        second.stop();
+      }
+      expect(gone(commandPid)).toBe(false);
+      await rm(hold);
+      expect(await deployer.until(1, 'succeeded')).toMatchObject({ headAfter: sha });
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'a rollback interrupted in its command is redone, although an earlier success contains the commit',
+    async () => {
+      fixture = await GitFixture.create();
+      const [pidFile, hold] = [join(fixture.root, 'command.pid'), join(fixture.root, 'hold')];
+      // The command holds only while the hold file exists: the first deploy runs straight through.
+      deployer = new Deployer(fixture, {
+        PULL_STRATEGY: 'reset',
+        DEPLOY_COMMAND: `if [ -e "${hold}" ]; then ${holding(pidFile, hold)}; fi; echo "built $DEPLOY_SHA"`,
+      });
+      await deployer.start();
+      const good = await fixture.commitAndPush('good');
+      const bad = await fixture.commitAndPush('bad');
+      expect((await deployer.deliver(bad, 'bad')).status).toBe(202);
+      await deployer.until(1, 'succeeded');
+
+      // Roll back: origin's branch goes back to `good`, which the deployed `bad` contains.
+      await git(fixture.dev, 'reset', '--quiet', '--hard', good);
+      await fixture.push({ force: true });
+      await writeFile(hold, '');
+      expect((await deployer.deliver(good, 'rollback')).status).toBe(202);
+      await pidFrom(pidFile, 'the rollback command runs');
+      await deployer.crash();
+      await rm(hold);
+
+      await deployer.start();
+      const recovery = await deployer.until(3, 'succeeded');
+      expect(recovery).toMatchObject({ trigger: 'recovery', requestedSha: good, headAfter: good });
+      expect(recovery.log).toContain(`built ${good}`);
+      expect(await deployer.get(2)).toMatchObject({ status: 'failed', error: 'interrupted' });
+    },
+    TEST_TIMEOUT,
+  );
 });
