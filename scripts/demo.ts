@@ -13,7 +13,7 @@ import { pushDelivery, sendDelivery } from './lib/github.js';
 import { request, type JsonAnswer } from './lib/http.js';
 import { detail, short, step } from './lib/print.js';
 import {
-  GIT_ISOLATION,
+  sandboxServiceEnv,
   createRepositories,
   git,
   makeTempDir,
@@ -86,19 +86,7 @@ async function startService(sandbox: Sandbox, secrets: Secrets): Promise<Endpoin
   detail('PORT=0 lets it pick a free port; it runs in the temp dir so no .env of yours applies');
   detail(`DEPLOY_COMMAND=${DEPLOY_COMMAND}`);
   if (resources.closing) throw new Error('the demo is stopping');
-  const service = ServiceProcess.start(sandbox.root, {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    ...GIT_ISOLATION,
-    NO_COLOR: '1',
-    GITHUB_SECRET: secrets.githubSecret,
-    ADMIN_TOKEN: secrets.adminToken,
-    REPO_PATH: sandbox.deploy,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DEPLOY_COMMAND,
-    // Short, so that stopping the service never waits long for a stuck deploy.
-    DEPLOY_TIMEOUT: '20',
-  });
+  const service = ServiceProcess.start(sandbox.root, sandboxServiceEnv(sandbox, secrets, { DEPLOY_COMMAND }));
   resources.service = service;
   const port = await service.waitForPort((line) => console.log(`  service | ${line}`));
   const base = `http://127.0.0.1:${port}`;

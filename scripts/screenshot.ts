@@ -14,7 +14,7 @@ import type { Deployment } from '../src/deploy/deployment.js';
 import { pushPayload } from '../test/fixtures/deliveries.js';
 import { sendDelivery } from './lib/github.js';
 import { request } from './lib/http.js';
-import { GIT_ISOLATION, createRepositories, git, makeTempDir, removeTempDir, type Sandbox } from './lib/sandbox.js';
+import { createRepositories, sandboxServiceEnv, git, makeTempDir, removeTempDir, type Sandbox } from './lib/sandbox.js';
 import { ServiceProcess, withTimeout } from './lib/service.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -103,20 +103,14 @@ async function main(): Promise<void> {
   const secrets = { githubSecret: randomBytes(32).toString('hex'), adminToken: randomBytes(32).toString('hex') };
   running.tempDir = await makeTempDir();
   const sandbox = await createRepositories(running.tempDir);
-  running.service = ServiceProcess.start(sandbox.root, {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    ...GIT_ISOLATION,
-    NO_COLOR: '1',
-    GITHUB_SECRET: secrets.githubSecret,
-    ADMIN_TOKEN: secrets.adminToken,
-    REPO_PATH: sandbox.deploy,
-    DATA_DIR: join(sandbox.root, 'data'),
-    DEPLOY_REPOSITORY: REPOSITORY,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DEPLOY_COMMAND,
-    DEPLOY_TIMEOUT: '20',
-  });
+  running.service = ServiceProcess.start(
+    sandbox.root,
+    sandboxServiceEnv(sandbox, secrets, {
+      DATA_DIR: join(sandbox.root, 'data'),
+      DEPLOY_REPOSITORY: REPOSITORY,
+      DEPLOY_COMMAND,
+    }),
+  );
   const port = await running.service.waitForPort((line) => serviceLines.push(line));
   const base = `http://127.0.0.1:${port}`;
   console.log(`service on ${base}`);

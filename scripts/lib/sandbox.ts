@@ -95,3 +95,26 @@ export async function pushAChange(dev: string, message: string): Promise<{ befor
   const after = await git(dev, 'rev-parse', 'HEAD');
   return { before, after };
 }
+
+/**
+ * The service's whole environment for a sandbox: nothing inherited but PATH, git isolated,
+ * a short DEPLOY_TIMEOUT so that stopping never waits long for a stuck deploy.
+ */
+export function sandboxServiceEnv(
+  sandbox: Sandbox,
+  secrets: { githubSecret: string; adminToken: string },
+  extra: Record<string, string>,
+): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    ...GIT_ISOLATION,
+    NO_COLOR: '1',
+    GITHUB_SECRET: secrets.githubSecret,
+    ADMIN_TOKEN: secrets.adminToken,
+    REPO_PATH: sandbox.deploy,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DEPLOY_TIMEOUT: '20',
+    ...extra,
+  };
+}
