@@ -7,7 +7,6 @@ import { runProcess, type ProcessOptions } from '../process/run-process.js';
 import { GitMissingError, GitStepError } from './git.errors.js';
 import { findLocks } from './find-locks.js';
 
-export type OutputSink = (chunk: string) => void;
 /** How the caller follows and bounds the update's git processes. */
 export type UpdateControl = Pick<ProcessOptions, 'signal' | 'output' | 'onSpawn'>;
 
