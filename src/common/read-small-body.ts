@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { BodyTooLargeError, readRawBody } from '../webhook/raw-body.js';
+import { mediaType } from './headers.js';
 import { httpError } from './http-error.js';
 
 /** Bodies of the API and the login form are a few bytes; anything bigger is a mistake. */
@@ -18,14 +19,14 @@ export async function readSmallBody(req: IncomingMessage): Promise<Record<string
     throw httpError(400, 'the request body could not be read');
   }
   if (raw.length === 0) return {};
-  const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (mediaType === 'application/x-www-form-urlencoded') {
+  const type = mediaType(req.headers);
+  if (type === 'application/x-www-form-urlencoded') {
     return Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
   }
-  if (mediaType !== 'application/json') {
+  if (type !== 'application/json') {
     throw httpError(
       415,
-      `content type must be application/json or application/x-www-form-urlencoded (got ${mediaType || 'none'})`,
+      `content type must be application/json or application/x-www-form-urlencoded (got ${type || 'none'})`,
     );
   }
   let parsed: unknown;

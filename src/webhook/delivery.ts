@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { headerValue, mediaType } from '../common/headers.js';
 
 /** A verified request, reduced to what the decision needs. */
 export interface Delivery {
@@ -21,10 +22,10 @@ export class DeliveryError extends Error {
   }
 }
 
-function header(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined || first.trim() === '' ? undefined : first.trim();
+/** X-GitHub-Delivery, or a generated `local-<uuid>` (never a duplicate) when it is missing. */
+export function deliveryIdOf(headers: IncomingHttpHeaders): { id: string; generatedId: boolean } {
+  const id = headerValue(headers, 'x-github-delivery');
+  return { id: id ?? `local-${randomUUID()}`, generatedId: id === undefined };
 }
 
 function parseJson(text: string, what: string): unknown {
@@ -41,26 +42,25 @@ function parseJson(text: string, what: string): unknown {
  * run in the contract's order: content type (415), body (400), event header (400).
  */
 export function parseDelivery(headers: IncomingHttpHeaders, body: Buffer): Delivery {
-  const mediaType = (header(headers, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = mediaType(headers);
   let payload: unknown;
-  if (mediaType === 'application/json') {
+  if (type === 'application/json') {
     payload = parseJson(body.toString('utf8'), 'body');
-  } else if (mediaType === 'application/x-www-form-urlencoded') {
+  } else if (type === 'application/x-www-form-urlencoded') {
     const field = new URLSearchParams(body.toString('utf8')).get('payload');
     if (field === null) throw new DeliveryError(400, 'form body has no payload field');
     payload = parseJson(field, 'payload field');
   } else {
     throw new DeliveryError(
       415,
-      `content type must be application/json or application/x-www-form-urlencoded (got ${mediaType || 'none'})`,
+      `content type must be application/json or application/x-www-form-urlencoded (got ${type || 'none'})`,
     );
   }
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new DeliveryError(400, 'payload must be a JSON object');
   }
 
-  const event = header(headers, 'x-github-event');
+  const event = headerValue(headers, 'x-github-event');
   if (event === undefined) throw new DeliveryError(400, 'missing X-GitHub-Event header');
-  const id = header(headers, 'x-github-delivery');
-  return { id: id ?? `local-${randomUUID()}`, generatedId: id === undefined, event, payload };
+  return { ...deliveryIdOf(headers), event, payload };
 }

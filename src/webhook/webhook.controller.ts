@@ -1,20 +1,15 @@
 import { Controller, HttpCode, Inject, Logger, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Response } from 'express';
-import { randomUUID } from 'node:crypto';
 import type { AppConfig } from '../config/app-config.js';
+import { headerValue } from '../common/headers.js';
 import { httpError } from '../common/http-error.js';
 import { DeployQueue, NotAcceptedError } from '../deploy/deploy-queue.js';
 import { DeliveryJournal } from './delivery-journal.js';
-import { DeliveryError, parseDelivery } from './delivery.js';
+import { DeliveryError, deliveryIdOf, parseDelivery } from './delivery.js';
 import { decide, type DeployTarget } from './push-filter.js';
 import type { RawBodyRequest } from './raw-body.js';
 import { SignatureGuard } from './signature.guard.js';
-
-function headerValue(header: string | string[] | undefined): string | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  return value?.trim() || undefined;
-}
 
 /** The path comes from WEBHOOK_PATH through the RouterModule. */
 @Controller()
@@ -44,9 +39,9 @@ export class WebhookController {
       delivery = parseDelivery(req.headers, req.rawBody ?? Buffer.alloc(0));
     } catch (error) {
       if (!(error instanceof DeliveryError)) throw error;
-      const id = headerValue(req.headers['x-github-delivery']) ?? `local-${randomUUID()}`;
+      const { id } = deliveryIdOf(req.headers);
       this.logger.warn(`delivery ${id}: ${error.message}`);
-      const event = headerValue(req.headers['x-github-event']) ?? null;
+      const event = headerValue(req.headers, 'x-github-event') ?? null;
       this.journal.rejected({ id, event, receivedAt }, error.status, error.message);
       throw httpError(error.status, error.message);
     }
