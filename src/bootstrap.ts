@@ -33,6 +33,8 @@ export async function createApp(config: AppConfig, logger?: LoggerService): Prom
     ...(logger ? { logger } : {}),
   });
   app.disable('x-powered-by');
+  // No JSON answer is worth a conditional GET, and Express would hash every body for its ETag.
+  app.set('etag', false);
   // GitHub sends at most 25 MiB and gives up after 10 s: a minute is generous, and a
   // client trickling bytes cannot hold a connection (and its buffered body) for longer.
   const server = app.getHttpServer() as Server;
