@@ -18,7 +18,7 @@ describe('CappedLog', () => {
 
   it.each([
     ['one chunk under the cap', ['hello\n']],
-    ['several chunks under the cap', ['$ git pull\n', 'Already up to date.\n']],
+    ['several chunks under the cap', ['$ git fetch\n', 'Already up to date.\n']],
     ['chunks exactly filling the cap', ['a'.repeat(15), 'b'.repeat(25)]],
   ])('keeps %s whole', (_name, chunks) => {
     expect(logOf(40, ...chunks)).toBe(chunks.join(''));

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/app-config.js';
 import { operatorEnvironment } from '../process/operator-environment.js';
-import { GitService } from '../git/git.service.js';
+import { GitService, type UpdateControl } from '../git/git.service.js';
+import type { WorkTreeState } from '../git/work-tree-state.js';
 import { processStartTime } from '../process/process-identity.js';
 import type { Deployment, DeploymentSummary } from './deployment.js';
 import { DeploymentEvents } from './deployment-events.js';
@@ -18,7 +19,14 @@ export function describe(deployment: DeploymentSummary): string {
 }
 
 /** Why a deployment failed; its message becomes the deployment's `error`. */
-class DeployFailure extends Error {}
+class DeployFailure extends Error {
+  constructor(
+    message: string,
+    readonly headBefore?: string,
+  ) {
+    super(message);
+  }
+}
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -67,21 +75,22 @@ export class DeployRunner {
 
     const target = deployment.requestedSha?.slice(0, 7) ?? `the tip of ${this.config.deployBranch}`;
     this.logger.log(`${label}: running, ${this.config.pullStrategy} to ${target}`);
+    const control = { signal: deadline.signal, output: log.append };
     try {
-      headBefore = await this.git.head();
-      this.store.update(deployment.id, { headBefore });
-      const requestedSha = await this.updateWorkTree(deployment, deadline.signal, log);
-      headAfter = await this.git.head();
+      const moved = await this.updateWorkTree(deployment, control);
+      ({ headBefore, headAfter } = moved);
+      await this.maintain(deployment.id, control);
       const command = this.config.deployCommand;
       if (command !== undefined) {
         this.logger.log(`${label}: work tree at ${headAfter.slice(0, 7)}, running the deploy command`);
-        const commit = { headBefore, headAfter, requestedSha };
+        const commit = { headBefore, headAfter, requestedSha: moved.requestedSha };
         await this.runDeployCommand(command, deployment, commit, deadline.signal, log);
       }
       // The contract's success line: only once everything, the command included, worked.
       this.logger.log(`${label}: succeeded. Repository updated with commit ${headAfter.slice(0, 7)}`);
       return this.finish(deployment.id, { status: 'succeeded', headBefore, headAfter, log });
     } catch (error) {
+      if (error instanceof DeployFailure) headBefore = error.headBefore ?? headBefore;
       headAfter = await this.git.head().catch(() => headAfter);
       const reason = deadline.signal.aborted
         ? `timed out after ${this.config.deployTimeoutMs / 1000}s: ${errorMessage(error)}`
@@ -102,32 +111,71 @@ export class DeployRunner {
       this.store.setActivity(deploymentId, { phase, processGroup, processStarted: processStartTime(processGroup) });
   }
 
-  /** Returns the commit the deployment had to reach (for a manual one, the fetched tip). */
-  private async updateWorkTree(deployment: DeploymentSummary, signal: AbortSignal, log: LiveLog): Promise<string> {
-    const branch = await this.git.currentBranch();
-    if (branch !== this.config.deployBranch) {
-      throw new DeployFailure(
-        `work tree is on ${branch ? `branch ${branch}` : 'a detached HEAD'}, expected ${this.config.deployBranch}`,
-      );
+  /**
+   * Checks the work tree and fetches at the same time (the fetch touches neither HEAD nor
+   * the work tree), then moves it. Returns where HEAD was and is, and the commit the
+   * deployment had to reach (for a manual one, the fetched tip).
+   */
+  private async updateWorkTree(
+    deployment: DeploymentSummary,
+    control: Pick<UpdateControl, 'signal' | 'output'>,
+  ): Promise<{ headBefore: string; headAfter: string; requestedSha: string }> {
+    const branch = this.config.deployBranch;
+    const stopFetch = new AbortController();
+    const fetched = this.git.fetch(branch, {
+      ...control,
+      signal: AbortSignal.any([control.signal, stopFetch.signal]),
+      onSpawn: this.track(deployment.id, 'fetch'),
+    });
+    let headBefore: string;
+    try {
+      headBefore = this.checkWorkTree(await this.git.state());
+    } catch (error) {
+      // Nothing may move this work tree: the fetch is not needed any more.
+      stopFetch.abort();
+      await fetched.catch(() => undefined);
+      throw error instanceof DeployFailure ? error : new DeployFailure(errorMessage(error));
     }
-    if (this.config.pullStrategy !== 'reset') {
-      // `reset` discards local edits by design; the other strategies refuse to build on them.
-      const changes = await this.git.trackedChanges();
-      if (changes.length > 0) {
-        throw new DeployFailure(`work tree has uncommitted changes: ${changes.slice(0, 5).join(', ')}`);
+    this.store.update(deployment.id, { headBefore });
+    try {
+      await fetched;
+      const onSpawn = this.track(deployment.id, 'git');
+      await this.git.integrate(this.config.pullStrategy, branch, { ...control, onSpawn });
+      let requestedSha = deployment.requestedSha;
+      if (requestedSha === null) {
+        requestedSha = await this.git.fetchedTip();
+        this.store.update(deployment.id, { requestedSha });
       }
+      const [headAfter, reached] = await Promise.all([this.git.head(), this.git.contains('HEAD', requestedSha)]);
+      if (!reached) throw new Error(`HEAD does not contain the requested commit ${requestedSha}`);
+      return { headBefore, headAfter, requestedSha };
+    } catch (error) {
+      throw new DeployFailure(errorMessage(error), headBefore);
     }
-    const onSpawn = this.track(deployment.id, 'git');
-    await this.git.update(this.config.pullStrategy, this.config.deployBranch, { signal, output: log.append, onSpawn });
-    let requestedSha = deployment.requestedSha;
-    if (requestedSha === null) {
-      requestedSha = await this.git.fetchedTip();
-      this.store.update(deployment.id, { requestedSha });
+  }
+
+  /** Returns HEAD when git may move the work tree. */
+  private checkWorkTree(state: WorkTreeState): string {
+    const expected = this.config.deployBranch;
+    if (state.branch !== expected) {
+      const actual = state.branch ? `branch ${state.branch}` : 'a detached HEAD';
+      throw new DeployFailure(`work tree is on ${actual}, expected ${expected}`, state.head);
     }
-    if (!(await this.git.headContains(requestedSha))) {
-      throw new DeployFailure(`HEAD does not contain the requested commit ${requestedSha}`);
+    if (state.head === undefined) throw new DeployFailure('work tree has no commit checked out');
+    // `reset` discards local edits by design; the other strategies refuse to build on them.
+    if (this.config.pullStrategy !== 'reset' && state.changes.length > 0) {
+      throw new DeployFailure(`work tree has uncommitted changes: ${state.changes.slice(0, 5).join(', ')}`, state.head);
     }
-    return requestedSha;
+    return state.head;
+  }
+
+  /** git's housekeeping, deferred from the fetch and merge; its failure fails no deployment. */
+  private async maintain(deploymentId: number, control: Pick<UpdateControl, 'signal' | 'output'>): Promise<void> {
+    try {
+      await this.git.maintain({ ...control, onSpawn: this.track(deploymentId, 'git') });
+    } catch (error) {
+      control.output(`hookdeploy: git maintenance failed (the deployment stands): ${errorMessage(error)}\n`);
+    }
   }
 
   private async runDeployCommand(

@@ -99,17 +99,20 @@ export class DeploymentRecovery {
   /** Ends what `deployment` left running and, after a git step, what git left half done. */
   private async endLeftovers(deployment: DeploymentSummary): Promise<{ step: string; done: string[] }> {
     const activity = this.store.activity(deployment.id);
-    const step = activity?.phase === 'command' ? 'the deploy command' : 'the git update';
+    const step = { command: 'the deploy command', fetch: 'the git fetch', git: 'the git update' }[
+      activity?.phase ?? 'git'
+    ];
     const notes: string[] = [];
     // Left alone, it would go on changing the work tree under the next deployment.
     if (activity?.processGroup != null && (await endLeftoverGroup(activity.processGroup, activity.processStarted))) {
       notes.push(`killed process group ${activity.processGroup}, which was still running`);
     }
-    // Only once git had started: before that the clean-tree check may not have run, and
-    // the tracked files may hold the operator's own edits.
-    if (activity?.phase === 'git') {
+    // The work tree only once git had started moving it: before that the clean-tree check
+    // may not have passed, and the tracked files may hold the operator's own edits. A fetch
+    // leaves at most lock files.
+    if (activity?.phase === 'git' || activity?.phase === 'fetch') {
       const cleared = await this.git
-        .clearInterruptedUpdate()
+        .clearInterruptedUpdate({ workTree: activity.phase === 'git' })
         .catch((error: Error) => [`could not clean up: ${error.message}`]);
       notes.push(...cleared);
     }

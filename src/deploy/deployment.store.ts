@@ -19,9 +19,12 @@ export interface DeploymentQuery {
   limit: number;
 }
 
-/** What a running deployment is doing, and the process group doing it. */
+/**
+ * What a running deployment is doing, and the process group doing it. `fetch`: git is
+ * fetching and nothing has touched the work tree yet; `git`: git is moving it.
+ */
 export interface DeploymentActivity {
-  phase: 'git' | 'command';
+  phase: 'fetch' | 'git' | 'command';
   processGroup: number | null;
   /** The leader's start time as the kernel reports it, so a reused pid is not mistaken for it. */
   processStarted: string | null;
@@ -204,8 +207,10 @@ export class DeploymentStore {
   }
 
   setActivity(id: number, activity: DeploymentActivity | null): void {
-    this.sql('UPDATE deployments SET phase = ?, process_group = ?, process_started = ? WHERE id = ?').run(
-      activity?.phase ?? null,
+    const phase = activity?.phase === 'fetch' ? 'git' : (activity?.phase ?? null);
+    this.sql('UPDATE deployments SET phase = ?, git_step = ?, process_group = ?, process_started = ? WHERE id = ?').run(
+      phase,
+      activity?.phase === 'fetch' ? 'fetch' : null,
       activity?.processGroup ?? null,
       activity?.processStarted ?? null,
       id,
@@ -213,11 +218,19 @@ export class DeploymentStore {
   }
 
   activity(id: number): DeploymentActivity | undefined {
-    const row = this.sql('SELECT phase, process_group, process_started FROM deployments WHERE id = ?').get(id) as
-      | { phase: DeploymentActivity['phase'] | null; process_group: number | null; process_started: string | null }
+    const row = this.sql('SELECT phase, git_step, process_group, process_started FROM deployments WHERE id = ?').get(
+      id,
+    ) as
+      | {
+          phase: 'git' | 'command' | null;
+          git_step: 'fetch' | null;
+          process_group: number | null;
+          process_started: string | null;
+        }
       | undefined;
     if (!row?.phase) return undefined;
-    return { phase: row.phase, processGroup: row.process_group, processStarted: row.process_started };
+    const phase = row.phase === 'git' && row.git_step === 'fetch' ? 'fetch' : row.phase;
+    return { phase, processGroup: row.process_group, processStarted: row.process_started };
   }
 
   /**

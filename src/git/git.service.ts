@@ -6,12 +6,20 @@ import { operatorEnvironment } from '../process/operator-environment.js';
 import { runProcess, type ProcessOptions } from '../process/run-process.js';
 import { GitMissingError, GitStepError } from './git.errors.js';
 import { findLocks } from './find-locks.js';
+import { parseStatus, type WorkTreeState } from './work-tree-state.js';
 
 /** How the caller follows and bounds the update's git processes. */
 export type UpdateControl = Pick<ProcessOptions, 'signal' | 'output' | 'onSpawn'>;
 
 /** How much of a failed git command's output becomes the deployment's error. */
 const ERROR_OUTPUT_CHARS = 2000;
+
+/** Keeps `git fetch` and `git merge` from starting git's housekeeping on the way; see maintain(). */
+const DEFERRED_MAINTENANCE = ['-c', 'maintenance.auto=false', '-c', 'gc.auto=0'];
+
+function trackingRef(branch: string): string {
+  return `refs/remotes/origin/${branch}`;
+}
 
 export interface WorkTreeFacts {
   /** undefined on a detached HEAD. */
@@ -143,56 +151,79 @@ export class GitService {
     return (await this.git().raw(['rev-parse', '--verify', 'HEAD'])).trim();
   }
 
-  /** Paths of tracked files with uncommitted changes (untracked files do not block a pull). */
-  async trackedChanges(): Promise<string[]> {
-    // --branch adds a "## main...origin/main" line: simple-git waits 50 ms more on a command that prints nothing.
-    const status = await this.git().raw(['status', '--porcelain', '--branch', '--untracked-files=no']);
-    return status
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => line !== '' && !line.startsWith('##'));
+  /**
+   * HEAD, the branch and the tracked changes from one `git status`: one process instead
+   * of three, at the start of every deployment.
+   */
+  async state(): Promise<WorkTreeState> {
+    // porcelain v2 always prints its "# branch" headers: simple-git waits 50 ms more on a command that prints nothing.
+    return parseStatus(await this.git().raw(['status', '--porcelain=v2', '--branch', '--untracked-files=no']));
   }
 
   /**
-   * Moves the work tree to the tip of `origin/<branch>` with the chosen strategy.
-   * On failure the work tree is left as it was before (an interrupted rebase is aborted).
+   * Fetches the branch into `refs/remotes/origin/<branch>` (and FETCH_HEAD). Touches
+   * neither HEAD, the index nor the work tree, so it may run while they are inspected.
    */
-  async update(strategy: PullStrategy, branch: string, control: UpdateControl): Promise<void> {
-    const steps: Record<PullStrategy, string[][]> = {
-      rebase: [['pull', '--rebase', '--no-autostash', 'origin', branch]],
-      // --no-rebase: a pull.rebase setting in the repository must not turn this into a rebase.
-      'ff-only': [['pull', '--ff-only', '--no-rebase', 'origin', branch]],
-      reset: [
-        ['fetch', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`],
-        ['reset', '--hard', `refs/remotes/origin/${branch}`],
-      ],
-    };
+  async fetch(branch: string, control: UpdateControl): Promise<void> {
+    await this.runGit(
+      [...DEFERRED_MAINTENANCE, 'fetch', '--no-tags', 'origin', `+refs/heads/${branch}:${trackingRef(branch)}`],
+      control,
+    );
+  }
+
+  /**
+   * Moves the work tree to the fetched tip with the chosen strategy: the second half of
+   * `git pull --rebase` / `git pull --ff-only`, or `git reset --hard`. Like `git pull
+   * --rebase`, the rebase strategy fast-forwards when it can, and otherwise replays only
+   * the local commits, from the fork point found in the remote-tracking reflog. On failure
+   * the work tree is left as it was (an interrupted rebase is aborted).
+   */
+  async integrate(strategy: PullStrategy, branch: string, control: UpdateControl): Promise<void> {
+    const tracking = trackingRef(branch);
+    if (strategy === 'reset') return this.runGit(['reset', '--hard', tracking], control);
     try {
-      for (const args of steps[strategy]) await this.runGit(args, control);
+      await this.runGit([...DEFERRED_MAINTENANCE, 'merge', '--ff-only', '--no-edit', tracking], control);
     } catch (error) {
-      if (strategy === 'rebase') await this.abortRebase();
-      throw error;
+      if (strategy === 'ff-only' || (await this.contains(tracking, 'HEAD'))) throw error;
+      control.output(`hookdeploy: not a fast-forward: rebasing the local commits onto ${tracking}\n`);
+      try {
+        await this.runGit([...DEFERRED_MAINTENANCE, 'rebase', '--no-autostash', '--fork-point', tracking], control);
+      } catch (rebaseError) {
+        await this.abortRebase();
+        throw rebaseError;
+      }
     }
   }
 
   /**
-   * After a crash during an update: removes the lock files the killed git left, aborts a
-   * rebase it left half done, and puts back the tracked files it had half moved (the
-   * deploy only starts on a clean tree, so nothing of the operator's is lost). Only safe
-   * once no git process of this work tree runs. Returns what it did, for the log.
+   * The housekeeping (repacking, pruning) that `git fetch` and `git merge` would each
+   * have started before returning: run once, after the work tree moved, instead of twice
+   * on the way there. git does work only when its own thresholds say so.
    */
-  async clearInterruptedUpdate(): Promise<string[]> {
+  async maintain(control: UpdateControl): Promise<void> {
+    await this.runGit(['maintenance', 'run', '--auto', '--quiet'], control);
+  }
+
+  /**
+   * After a crash during an update: removes the lock files the killed git left and, when
+   * git was moving the work tree (`workTree`), aborts a rebase it left half done and puts
+   * back the tracked files it had half moved (git only moves a tree found clean, so
+   * nothing of the operator's is lost). Only safe once no git process of this work tree
+   * runs. Returns what it did, for the log.
+   */
+  async clearInterruptedUpdate({ workTree }: { workTree: boolean }): Promise<string[]> {
     const done: string[] = [];
     const gitDir = resolve(this.repoPath, (await this.git().raw(['rev-parse', '--git-dir'])).trim());
     for (const lock of await findLocks(gitDir)) {
       await rm(lock, { force: true });
       done.push(`removed the stale ${lock}`);
     }
+    if (!workTree) return done;
     if (await this.rebasedBranch()) {
       await this.abortRebase();
       done.push('aborted the rebase it left in progress');
     }
-    if ((await this.trackedChanges()).length > 0) {
+    if ((await this.state()).changes.length > 0) {
       await this.git().raw(['reset', '--hard', '--quiet', 'HEAD']);
       done.push(`put the tracked files back to HEAD ${(await this.head()).slice(0, 7)}`);
     }
@@ -219,20 +250,16 @@ export class GitService {
       .catch(() => undefined);
   }
 
-  /** Whether `sha` is HEAD or an ancestor of it; throws when the commit is not in the repository. */
-  async headContains(sha: string): Promise<boolean> {
-    return this.contains('HEAD', sha);
-  }
-
   /** Whether `sha` is `commitish` or an ancestor of it; throws when `sha` is not in the repository. */
   async contains(commitish: string, sha: string): Promise<boolean> {
-    const git = this.git();
-    const commit = (await git.raw(['rev-parse', '--verify', '--quiet', `${sha}^{commit}`]).catch(() => '')).trim();
-    if (commit === '') throw new GitStepError(`commit ${sha} is not in the repository after the update`);
-    // `merge-base --is-ancestor` would answer by exit code alone, and simple-git adds 50 ms to
-    // every command that prints nothing; the merge base of an ancestor is the ancestor itself.
-    const base = await git.raw(['merge-base', commit, commitish]).catch(() => '');
-    return base.trim() === commit;
+    // The commits of `sha` that `commitish` lacks: none when it contains them all. Unlike
+    // `merge-base --is-ancestor`, which answers by exit code alone, it always prints, and
+    // simple-git adds 50 ms to every command that prints nothing.
+    const missing = await this.git()
+      .raw(['rev-list', '--count', `${commitish}..${sha}^{commit}`])
+      .catch(() => undefined);
+    if (missing === undefined) throw new GitStepError(`commit ${sha} is not in the repository after the update`);
+    return missing.trim() === '0';
   }
 
   /** The branch tip the last update fetched (a manual deploy targets it). */

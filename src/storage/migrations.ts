@@ -47,4 +47,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_by_deployment ON deliveries (deployment_id, seq);
   CREATE INDEX deliveries_by_id ON deliveries (delivery_id);
   `,
+  // 2: the fetch of a deployment runs while the work tree is still being checked; a crash
+  // then must not reset the tracked files (they may hold the operator's edits).
+  `
+  ALTER TABLE deployments ADD COLUMN git_step TEXT CHECK (git_step IN ('fetch'));
+  `,
 ];

@@ -85,7 +85,7 @@ describe('GET /deployments', () => {
       startedAt: expect.stringMatching(/Z$/),
       finishedAt: expect.stringMatching(/Z$/),
       error: null,
-      log: expect.stringContaining('git pull'),
+      log: expect.stringMatching(/git .*fetch[^]*git .*merge --ff-only/),
     });
     expect(Date.parse(newest.queuedAt)).toBeLessThanOrEqual(Date.parse(newest.startedAt));
     expect(Date.parse(newest.startedAt)).toBeLessThanOrEqual(Date.parse(newest.finishedAt));

@@ -43,7 +43,7 @@ describe('GET /deployments: filters and pages', () => {
   it('is a bare array, newest first, with logs unless log=false', async () => {
     const all = await t.http.get('/deployments').set(auth);
     expect(all.body.map((d: { id: number }) => d.id)).toEqual([...ids].reverse());
-    expect(all.body[0].log).toEqual(expect.stringContaining('git pull'));
+    expect(all.body[0].log).toEqual(expect.stringContaining(' fetch --no-tags origin'));
     const light = await t.http.get('/deployments?log=false').set(auth);
     expect(light.body.map((d: { id: number }) => d.id)).toEqual([...ids].reverse());
     expect(light.body[0]).not.toHaveProperty('log');

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Deployment } from '../../src/deploy/deployment.js';
 import { pushPayload, signedDelivery } from '../fixtures/deliveries.js';
@@ -232,7 +232,7 @@ describe('recovery after the process died (SIGKILL) and started again on the sam
       fixture = await GitFixture.create();
       const hold = join(fixture.root, 'hold');
       const pidFile = join(fixture.root, 'upload-pack.pid');
-      // git runs remote.origin.uploadpack for the fetch of `git pull`, even from a local path:
+      // git runs remote.origin.uploadpack for a fetch, even from a local path:
       // the fetch hangs like one waiting on a slow network.
       const uploadPack = join(fixture.root, 'upload-pack.sh');
       await writeFile(uploadPack, `#!/bin/sh\n${holding(pidFile, hold)}\nexec git upload-pack "$@"\n`);
@@ -245,7 +245,7 @@ describe('recovery after the process died (SIGKILL) and started again on the sam
       const sha = await fixture.commitAndPush();
       expect((await deployer.deliver(sha, 'killed-mid-fetch')).status).toBe(202);
       const pid = await pidFrom(pidFile, 'the fetch hangs');
-      // The group hookdeploy started: `git pull` leads it; its fetch and this script are in it.
+      // The group hookdeploy started: `git fetch` leads it; this script is in it.
       const leader = processGroupOf(pid);
       expect(leader).not.toBe(pid);
 
@@ -257,7 +257,7 @@ describe('recovery after the process died (SIGKILL) and started again on the sam
       await waitFor('the orphaned git processes have been killed', () => gone(pid) && gone(leader), WAIT_MS);
       const interrupted = await deployer.get(1);
       expect(interrupted).toMatchObject({ status: 'failed', error: 'interrupted', deliveries: ['killed-mid-fetch'] });
-      expect(interrupted.log).toContain('hookdeploy: interrupted: hookdeploy stopped while the git update was running');
+      expect(interrupted.log).toContain('hookdeploy: interrupted: hookdeploy stopped while the git fetch was running');
       expect(interrupted.log).toContain(`hookdeploy: killed process group ${leader}, which was still running`);
       expect((await deployer.list())[0]).toMatchObject({ id: 2, trigger: 'recovery', requestedSha: sha });
 
@@ -270,13 +270,53 @@ describe('recovery after the process died (SIGKILL) and started again on the sam
     TEST_TIMEOUT,
   );
 
+  // The fetch runs while the work tree is checked: a crash then must not treat the tracked
+  // files as git's half-done work. Here the operator edits one while the fetch hangs.
+  it(
+    'during the git fetch, with the operator editing a tracked file meanwhile: the edit is kept, not reset',
+    async () => {
+      fixture = await GitFixture.create();
+      const hold = join(fixture.root, 'hold');
+      const pidFile = join(fixture.root, 'upload-pack.pid');
+      const uploadPack = join(fixture.root, 'upload-pack.sh');
+      await writeFile(uploadPack, `#!/bin/sh\n${holding(pidFile, hold)}\nexec git upload-pack "$@"\n`);
+      await chmod(uploadPack, 0o755);
+      await git(fixture.deploy, 'config', 'remote.origin.uploadpack', uploadPack);
+      await writeFile(hold, '');
+      deployer = new Deployer(fixture, {});
+      await deployer.start();
+
+      const sha = await fixture.commitAndPush();
+      expect((await deployer.deliver(sha, 'edited-mid-fetch')).status).toBe(202);
+      await pidFrom(pidFile, 'the fetch hangs');
+      const edited = join(fixture.deploy, 'file-1.txt');
+      const before = await git(fixture.deploy, 'rev-parse', 'HEAD');
+      await writeFile(edited, 'the operator is fixing something by hand\n');
+
+      await deployer.crash();
+      await rm(hold);
+      await deployer.start();
+      const interrupted = await deployer.until(1, 'failed');
+      expect(interrupted.log).toContain('hookdeploy: interrupted: hookdeploy stopped while the git fetch was running');
+      expect(interrupted.log).not.toContain('put the tracked files back');
+      // The recovery deployment refuses the edited tree, as any deployment would.
+      expect(await deployer.until(2, 'failed')).toMatchObject({
+        trigger: 'recovery',
+        error: expect.stringContaining('uncommitted changes: file-1.txt'),
+      });
+      expect(await readFile(edited, 'utf8')).toBe('the operator is fixing something by hand\n');
+      expect(await git(fixture.deploy, 'rev-parse', 'HEAD')).toBe(before);
+    },
+    TEST_TIMEOUT,
+  );
+
   // A SIGKILL mid-rebase leaves HEAD detached; the boot must still see the branch being rebased
   // (not refuse the work tree) so that the recovery can kill git and abort the rebase.
   it(
     'in the middle of a rebase: the stale index.lock is removed and the rebase aborted, then the recovery deployment rebases again',
     async () => {
       fixture = await GitFixture.create();
-      // A commit only the server has: `git pull --rebase` must replay it onto the push.
+      // A commit only the server has: the rebase strategy must replay it onto the push.
       await writeFile(join(fixture.deploy, 'local.txt'), 'server-only change\n');
       await git(fixture.deploy, 'add', 'local.txt');
       await git(fixture.deploy, 'commit', '--quiet', '--no-gpg-sign', '-m', 'server-only change');
