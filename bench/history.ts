@@ -11,7 +11,7 @@ import { DeploymentStore } from '../src/deploy/deployment.store.js';
 import { openDatabase } from '../src/storage/open-database.js';
 import { GitFixture } from '../test/fixtures/git-fixture.js';
 import { ServiceProcess } from '../test/fixtures/service-process.js';
-import { median, round } from './stats.js';
+import { median, round } from './lib/stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const STORED = 1000;

@@ -28,39 +28,50 @@ export function deliveryIdOf(headers: IncomingHttpHeaders): { id: string; genera
   return { id: id ?? `local-${randomUUID()}`, generatedId: id === undefined };
 }
 
-function parseJson(text: string, what: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new DeliveryError(400, `${what} is not valid JSON`);
-  }
-}
+/** The payload of a body, or why it has none (415 or 400). */
+export type PayloadResult = { payload: object } | { status: 400 | 415; message: string };
 
 /**
- * Turns the raw bytes into a Delivery. GitHub sends either `application/json` or
+ * Reads the payload out of the raw bytes. GitHub sends either `application/json` or
  * `application/x-www-form-urlencoded` with the JSON in the `payload` field; the checks
- * run in the contract's order: content type (415), body (400), event header (400).
+ * run in the contract's order: content type (415), then body (400).
+ *
+ * Self-contained on purpose (no imports, no outside names, no throw of a class from
+ * here): a worker thread runs its source text for big bodies, see parse-off-thread.ts.
  */
-export function parseDelivery(headers: IncomingHttpHeaders, body: Buffer): Delivery {
-  const type = mediaType(headers);
-  let payload: unknown;
-  if (type === 'application/json') {
-    payload = parseJson(body.toString('utf8'), 'body');
-  } else if (type === 'application/x-www-form-urlencoded') {
-    const field = new URLSearchParams(body.toString('utf8')).get('payload');
-    if (field === null) throw new DeliveryError(400, 'form body has no payload field');
-    payload = parseJson(field, 'payload field');
-  } else {
-    throw new DeliveryError(
-      415,
-      `content type must be application/json or application/x-www-form-urlencoded (got ${type || 'none'})`,
-    );
+export function readPayload(type: string, body: Uint8Array): PayloadResult {
+  const parseJson = (text: string, what: string): PayloadResult => {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return { status: 400, message: `${what} is not valid JSON` };
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return { status: 400, message: 'payload must be a JSON object' };
+    }
+    return { payload: value };
+  };
+  if (type === 'application/json') return parseJson(new TextDecoder().decode(body), 'body');
+  if (type === 'application/x-www-form-urlencoded') {
+    const field = new URLSearchParams(new TextDecoder().decode(body)).get('payload');
+    if (field === null) return { status: 400, message: 'form body has no payload field' };
+    return parseJson(field, 'payload field');
   }
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    throw new DeliveryError(400, 'payload must be a JSON object');
-  }
+  return {
+    status: 415,
+    message: `content type must be application/json or application/x-www-form-urlencoded (got ${type || 'none'})`,
+  };
+}
 
+/** Turns the raw bytes into a Delivery: the payload first, then the event header (400). */
+export function parseDelivery(headers: IncomingHttpHeaders, body: Buffer): Delivery {
+  return toDelivery(headers, readPayload(mediaType(headers), body));
+}
+
+export function toDelivery(headers: IncomingHttpHeaders, result: PayloadResult): Delivery {
+  if ('status' in result) throw new DeliveryError(result.status, result.message);
   const event = headerValue(headers, 'x-github-event');
   if (event === undefined) throw new DeliveryError(400, 'missing X-GitHub-Event header');
-  return { ...deliveryIdOf(headers), event, payload };
+  return { ...deliveryIdOf(headers), event, payload: result.payload };
 }

@@ -6,7 +6,8 @@ import { headerValue } from '../common/headers.js';
 import { httpError } from '../common/http-error.js';
 import { DeployQueue, NotAcceptedError } from '../deploy/deploy-queue.js';
 import { DeliveryJournal } from './delivery-journal.js';
-import { DeliveryError, deliveryIdOf, parseDelivery } from './delivery.js';
+import { DeliveryError, deliveryIdOf } from './delivery.js';
+import { parseDeliveryOffThread } from './parse-off-thread.js';
 import { decide, type DeployTarget } from './push-filter.js';
 import type { RawBodyRequest } from './raw-body.js';
 import { SignatureGuard } from './signature.guard.js';
@@ -32,11 +33,11 @@ export class WebhookController {
   @Post()
   @HttpCode(200)
   @UseGuards(SignatureGuard)
-  receive(@Req() req: RawBodyRequest, @Res({ passthrough: true }) res: Response): object {
+  async receive(@Req() req: RawBodyRequest, @Res({ passthrough: true }) res: Response): Promise<object> {
     const receivedAt = new Date().toISOString();
     let delivery;
     try {
-      delivery = parseDelivery(req.headers, req.rawBody ?? Buffer.alloc(0));
+      delivery = await parseDeliveryOffThread(req.headers, req.rawBody ?? Buffer.alloc(0));
     } catch (error) {
       if (!(error instanceof DeliveryError)) throw error;
       const { id } = deliveryIdOf(req.headers);

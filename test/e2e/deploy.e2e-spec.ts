@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PING_EXAMPLE } from '../fixtures/deliveries.js';
 import { git } from '../fixtures/git-fixture.js';
 import { isAlive, waitFor } from '../fixtures/wait.js';
 import { TEST_SECRET, TestApp, type TestAppOptions } from '../fixtures/test-app.js';
@@ -65,6 +66,21 @@ describe('deploys', () => {
       expect(waiting.deliveries).toHaveLength(2);
       delete process.env.RELEASE_FILE;
     });
+  });
+
+  it('deploys a signed 20 MB push (parsed on a worker thread) while small deliveries keep being answered', async () => {
+    await start();
+    const sha = await t.fixture.commitAndPush();
+    const headCommit = { id: sha, message: `a long commit message ${'x'.repeat(4000)}` };
+    const commits = Array.from({ length: 5000 }, () => headCommit);
+    const bigDelivery = t.deliverPush({ after: sha, extra: { commits } });
+    const pings = Array.from({ length: 5 }, (_, i) =>
+      t.deliver(PING_EXAMPLE, { event: 'ping', id: `ping-during-big-${i}` }),
+    );
+    expect((await Promise.all(pings)).map((res) => res.status)).toEqual([200, 200, 200, 200, 200]);
+    const res = await bigDelivery;
+    expect(res.status).toBe(202);
+    expect(await t.settled(res.body.deploymentId)).toMatchObject({ status: 'succeeded', headAfter: sha });
   });
 
   describe('pull strategies', () => {
