@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/app-config.js';
 import { operatorEnvironment } from '../process/operator-environment.js';
 import { GitService } from '../git/git.service.js';
+import { deploymentFields } from '../observability/log-fields.js';
 import { processStartTime } from '../process/process-identity.js';
 import type { Deployment, DeploymentSummary } from './deployment.js';
 import { DeploymentEvents } from './deployment-events.js';
@@ -66,7 +67,10 @@ export class DeployRunner {
     let headAfter: string | null = null;
 
     const target = deployment.requestedSha?.slice(0, 7) ?? `the tip of ${this.config.deployBranch}`;
-    this.logger.log(`${label}: running, ${this.config.pullStrategy} to ${target}`);
+    this.logger.log({
+      msg: `${label}: running, ${this.config.pullStrategy} to ${target}`,
+      ...deploymentFields(deployment),
+    });
     try {
       headBefore = await this.git.head();
       this.store.update(deployment.id, { headBefore });
@@ -74,19 +78,25 @@ export class DeployRunner {
       headAfter = await this.git.head();
       const command = this.config.deployCommand;
       if (command !== undefined) {
-        this.logger.log(`${label}: work tree at ${headAfter.slice(0, 7)}, running the deploy command`);
+        this.logger.log({
+          msg: `${label}: work tree at ${headAfter.slice(0, 7)}, running the deploy command`,
+          ...deploymentFields(deployment),
+        });
         const commit = { headBefore, headAfter, requestedSha };
         await this.runDeployCommand(command, deployment, commit, deadline.signal, log);
       }
       // The contract's success line: only once everything, the command included, worked.
-      this.logger.log(`${label}: succeeded. Repository updated with commit ${headAfter.slice(0, 7)}`);
+      this.logger.log({
+        msg: `${label}: succeeded. Repository updated with commit ${headAfter.slice(0, 7)}`,
+        ...deploymentFields(deployment),
+      });
       return this.finish(deployment.id, { status: 'succeeded', headBefore, headAfter, log });
     } catch (error) {
       headAfter = await this.git.head().catch(() => headAfter);
       const reason = deadline.signal.aborted
         ? `timed out after ${this.config.deployTimeoutMs / 1000}s: ${errorMessage(error)}`
         : errorMessage(error);
-      this.logger.error(`${label}: failed: ${reason}`);
+      this.logger.error({ msg: `${label}: failed: ${reason}`, ...deploymentFields(deployment) });
       log.append(`\nhookdeploy: deployment failed: ${reason}\n`);
       return this.finish(deployment.id, { status: 'failed', headBefore, headAfter, log, error: reason });
     } finally {

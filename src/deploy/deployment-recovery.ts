@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/app-config.js';
 import { GitService } from '../git/git.service.js';
+import { deploymentFields } from '../observability/log-fields.js';
 import { endLeftoverGroup } from '../process/process-identity.js';
 import type { DeploymentSummary } from './deployment.js';
 import { DeploymentStore, type NewDeployment } from './deployment.store.js';
@@ -31,7 +32,12 @@ export class DeploymentRecovery {
   async recover(): Promise<void> {
     const interrupted = this.store.running();
     const queued = this.store.nextQueued();
-    if (queued) this.logger.log(`deployment ${queued.id} was queued before the restart: resuming it`);
+    if (queued) {
+      this.logger.log({
+        msg: `deployment ${queued.id} was queued before the restart: resuming it`,
+        ...deploymentFields(queued),
+      });
+    }
     if (interrupted.length === 0) return;
 
     // First what the dead process left running and half done. Nothing is recorded yet: a
@@ -66,15 +72,18 @@ export class DeploymentRecovery {
     });
     for (const deployment of interrupted) {
       const done = notes.get(deployment.id)!.slice(1).join('; ') || 'nothing left running';
-      this.logger.warn(
-        `deployment ${deployment.id} was interrupted during ${steps.get(deployment.id)}: marked failed (${done})`,
-      );
+      this.logger.warn({
+        msg: `deployment ${deployment.id} was interrupted during ${steps.get(deployment.id)}: marked failed (${done})`,
+        ...deploymentFields(deployment),
+      });
     }
     if (created) {
-      this.logger.warn(
-        `deployment ${created.id} queued to deploy ${created.requestedSha?.slice(0, 7) ?? 'the branch tip'} again ` +
+      this.logger.warn({
+        msg:
+          `deployment ${created.id} queued to deploy ${created.requestedSha?.slice(0, 7) ?? 'the branch tip'} again ` +
           `after interrupted deployment ${newest.id}`,
-      );
+        ...deploymentFields(created),
+      });
     }
   }
 

@@ -40,27 +40,30 @@ export class WebhookController {
     } catch (error) {
       if (!(error instanceof DeliveryError)) throw error;
       const { id } = deliveryIdOf(req.headers);
-      this.logger.warn(`delivery ${id}: ${error.message}`);
+      this.logger.warn({ msg: `delivery ${id}: ${error.message}`, delivery: id });
       const event = headerValue(req.headers, 'x-github-event') ?? null;
       this.journal.rejected({ id, event, receivedAt }, error.status, error.message);
       throw httpError(error.status, error.message);
     }
     const tag = `delivery ${delivery.id}`;
-    if (delivery.generatedId) this.logger.warn(`${tag}: no X-GitHub-Delivery header, id generated`);
+    const id = delivery.id;
+    if (delivery.generatedId) {
+      this.logger.warn({ msg: `${tag}: no X-GitHub-Delivery header, id generated`, delivery: id });
+    }
     const seen = { id: delivery.id, event: delivery.event, receivedAt };
 
     const decision = decide(delivery.event, delivery.payload, this.target);
     switch (decision.kind) {
       case 'pong':
-        this.logger.log(`${tag}: ping`);
+        this.logger.log({ msg: `${tag}: ping`, delivery: id });
         this.journal.answered(seen, 'pong');
         return { status: 'pong' };
       case 'ignored':
-        this.logger.log(`${tag}: ignored, ${decision.reason}`);
+        this.logger.log({ msg: `${tag}: ignored, ${decision.reason}`, delivery: id });
         this.journal.answered(seen, 'ignored', decision.reason);
         return { status: 'ignored', reason: decision.reason };
       case 'invalid':
-        this.logger.warn(`${tag}: ${decision.reason}`);
+        this.logger.warn({ msg: `${tag}: ${decision.reason}`, delivery: id });
         this.journal.rejected(seen, 400, decision.reason);
         throw httpError(400, decision.reason);
       case 'deploy': {
@@ -75,11 +78,18 @@ export class WebhookController {
             sha: push.after,
           });
         } catch (error) {
-          if (error instanceof NotAcceptedError) throw httpError(503, error.message);
+          if (error instanceof NotAcceptedError) {
+            this.logger.warn({ msg: `${tag}: not accepted (503), ${error.message}`, delivery: id });
+            throw httpError(503, error.message);
+          }
           throw error;
         }
         if (acceptance.status === 'duplicate') {
-          this.logger.log(`${tag}: duplicate of deployment ${acceptance.deploymentId}`);
+          this.logger.log({
+            msg: `${tag}: duplicate of deployment ${acceptance.deploymentId}`,
+            delivery: id,
+            deployment: acceptance.deploymentId,
+          });
           return { status: 'duplicate', deploymentId: acceptance.deploymentId };
         }
         res.status(202);
