@@ -181,7 +181,7 @@ export class DeployRunner {
     id: number,
     outcome: Pick<Deployment, 'status' | 'headBefore' | 'headAfter'> & { log: LiveLog; error?: string },
   ): DeploymentSummary {
-    return this.store.atomically(() => {
+    const finished = this.store.atomically(() => {
       outcome.log.save();
       this.store.setActivity(id, null);
       return this.store.update(id, {
@@ -192,5 +192,7 @@ export class DeployRunner {
         finishedAt: new Date().toISOString(),
       });
     });
+    this.events.finished(finished);
+    return finished;
   }
 }

@@ -5,6 +5,7 @@ import { GitService } from '../git/git.service.js';
 import { deploymentFields } from '../observability/log-fields.js';
 import { endLeftoverGroup } from '../process/process-identity.js';
 import type { DeploymentSummary } from './deployment.js';
+import { DeploymentEvents } from './deployment-events.js';
 import { DeploymentStore, type NewDeployment } from './deployment.store.js';
 
 /** The error of a deployment that was running when hookdeploy died. */
@@ -25,6 +26,7 @@ export class DeploymentRecovery {
     @Inject(DeploymentStore) private readonly store: DeploymentStore,
     @Inject(GitService) private readonly git: GitService,
     @Inject(ConfigService) config: ConfigService<AppConfig, true>,
+    @Inject(DeploymentEvents) private readonly events: DeploymentEvents,
   ) {
     this.branchRef = `refs/heads/${config.get('deployBranch', { infer: true })}`;
   }
@@ -54,6 +56,7 @@ export class DeploymentRecovery {
 
     // Then, in one transaction, the interrupted ones failed and the recovery queued: the
     // accepted push is never left with neither.
+    const failed: DeploymentSummary[] = [];
     const created = this.store.atomically(() => {
       for (const deployment of interrupted) {
         const note = notes
@@ -62,14 +65,17 @@ export class DeploymentRecovery {
           .join('');
         this.store.saveLog(deployment.id, `${this.store.getLog(deployment.id) ?? ''}\n${note}`);
         this.store.setActivity(deployment.id, null);
-        this.store.update(deployment.id, {
-          status: 'failed',
-          error: INTERRUPTED,
-          finishedAt: new Date().toISOString(),
-        });
+        failed.push(
+          this.store.update(deployment.id, {
+            status: 'failed',
+            error: INTERRUPTED,
+            finishedAt: new Date().toISOString(),
+          }),
+        );
       }
       return recovery && this.store.create(recovery);
     });
+    for (const deployment of failed) this.events.finished(deployment);
     for (const deployment of interrupted) {
       const done = notes.get(deployment.id)!.slice(1).join('; ') || 'nothing left running';
       this.logger.warn({

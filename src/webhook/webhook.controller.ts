@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { headerValue } from '../common/headers.js';
 import { httpError } from '../common/http-error.js';
 import { DeployQueue, NotAcceptedError } from '../deploy/deploy-queue.js';
+import { Metrics } from '../observability/metrics.js';
 import { DeliveryJournal } from './delivery-journal.js';
 import { DeliveryError, deliveryIdOf, parseDelivery } from './delivery.js';
 import { decide, type DeployTarget } from './push-filter.js';
@@ -21,6 +22,7 @@ export class WebhookController {
     @Inject(DeployQueue) private readonly queue: DeployQueue,
     @Inject(DeliveryJournal) private readonly journal: DeliveryJournal,
     @Inject(ConfigService) config: ConfigService<AppConfig, true>,
+    @Inject(Metrics) private readonly metrics: Metrics,
   ) {
     this.target = {
       branch: config.get('deployBranch', { infer: true }),
@@ -43,6 +45,7 @@ export class WebhookController {
       this.logger.warn({ msg: `delivery ${id}: ${error.message}`, delivery: id });
       const event = headerValue(req.headers, 'x-github-event') ?? null;
       this.journal.rejected({ id, event, receivedAt }, error.status, error.message);
+      this.metrics.delivery(event, 'rejected');
       throw httpError(error.status, error.message);
     }
     const tag = `delivery ${delivery.id}`;
@@ -57,14 +60,17 @@ export class WebhookController {
       case 'pong':
         this.logger.log({ msg: `${tag}: ping`, delivery: id });
         this.journal.answered(seen, 'pong');
+        this.metrics.delivery(delivery.event, 'pong');
         return { status: 'pong' };
       case 'ignored':
         this.logger.log({ msg: `${tag}: ignored, ${decision.reason}`, delivery: id });
         this.journal.answered(seen, 'ignored', decision.reason);
+        this.metrics.delivery(delivery.event, 'ignored');
         return { status: 'ignored', reason: decision.reason };
       case 'invalid':
         this.logger.warn({ msg: `${tag}: ${decision.reason}`, delivery: id });
         this.journal.rejected(seen, 400, decision.reason);
+        this.metrics.delivery(delivery.event, 'rejected');
         throw httpError(400, decision.reason);
       case 'deploy': {
         const { push } = decision;
@@ -84,6 +90,7 @@ export class WebhookController {
           }
           throw error;
         }
+        this.metrics.delivery(delivery.event, acceptance.status);
         if (acceptance.status === 'duplicate') {
           this.logger.log({
             msg: `${tag}: duplicate of deployment ${acceptance.deploymentId}`,
