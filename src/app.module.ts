@@ -7,6 +7,7 @@ import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DeploymentsModule } from './deployments/deployments.module.js';
 import { GitModule } from './git/git.module.js';
 import { HealthModule } from './health/health.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { StorageModule, type OpenStorage } from './storage/storage.module.js';
 import { WebhookModule } from './webhook/webhook.module.js';
 
@@ -19,6 +20,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ...config })] }),
         StorageModule.forStorage(storage),
+        ObservabilityModule,
         GitModule,
         WebhookModule,
         RouterModule.register([{ path: config.webhookPath, module: WebhookModule }]),

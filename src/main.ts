@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './bootstrap.js';
 import { ConfigError } from './config/config.error.js';
 import { loadConfig, readEnvironment } from './config/load-config.js';
+import { createLogger } from './observability/pino-logger.js';
 import { DatabaseError } from './storage/database.error.js';
 
 const logger = new Logger('hookdeploy');
@@ -45,7 +46,11 @@ async function main(): Promise<void> {
   const config = await loadConfig(process.env).catch((error: unknown) =>
     stop(error instanceof ConfigError ? error.message : `could not read the configuration: ${String(error)}`),
   );
-  app = await createApp(config).catch((error: unknown) =>
+  // From here on every line, Nest's own included, goes through pino (LOG_FORMAT, LOG_LEVEL).
+  // Nothing is logged before createApp: a boot that fails still prints its one line only.
+  const pinoLogger = await createLogger(config);
+  Logger.overrideLogger(pinoLogger);
+  app = await createApp(config, pinoLogger).catch((error: unknown) =>
     stop(error instanceof DatabaseError ? error.message : `could not start: ${String(error)}`),
   );
   await app

@@ -15,12 +15,10 @@ const KILL_TIMEOUT_MS = 5_000;
 const LISTENING = /listening on http:\/\/[^\s:/]+:(\d+)\//;
 // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC.
 const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
-/** `[Nest] 1234  - 11/28/2025, 1:52:00 AM     LOG [Context] text`: pid and date say nothing here. */
-const NEST_PREFIX = /^\[Nest\]\s+\d+\s+-\s+.*?\s+(LOG|WARN|ERROR|DEBUG|VERBOSE|FATAL)\s+/;
-/** Nest's `+3ms` since the previous line: noise when reading the demo. */
-const NEST_ELAPSED = /\s+\+\d+ms$/;
+/** LOG_FORMAT=pretty's `[2025-11-28 01:52:00.123] INFO: [Context] text`: the date says nothing here. */
+const PRETTY_PREFIX = /^\[\d{4}-\d\d-\d\d [\d:.]+\]\s+(TRACE|DEBUG|INFO|WARN|ERROR|FATAL):\s+/;
 /** One line per Nest module at boot: nothing a newcomer needs (the route lines stay). */
-const NEST_MODULE_LINE = /^LOG \[InstanceLoader\] /;
+const NEST_MODULE_LINE = /^INFO \[InstanceLoader\] /;
 
 /** The service running as a child process, as an operator would run it. */
 export class ServiceProcess {
@@ -67,7 +65,7 @@ export class ServiceProcess {
     for (const stream of [this.child.stdout, this.child.stderr]) {
       if (!stream) continue;
       createInterface({ input: stream }).on('line', (raw) => {
-        const line = raw.replace(ANSI_COLOUR, '').replace(NEST_PREFIX, '$1 ').replace(NEST_ELAPSED, '');
+        const line = raw.replace(ANSI_COLOUR, '').replace(PRETTY_PREFIX, '$1 ');
         if (!NEST_MODULE_LINE.test(line)) print(line);
         const match = LISTENING.exec(line);
         if (match) resolvePort(Number(match[1]));

@@ -1,6 +1,13 @@
 export const PULL_STRATEGIES = ['rebase', 'ff-only', 'reset'] as const;
 export type PullStrategy = (typeof PULL_STRATEGIES)[number];
 
+/** `json`: one JSON object per line (for journald, Loki, jq); `pretty`: one readable line each. */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+/** pino's levels, most severe first; `silent` logs nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /** The validated configuration, as the rest of the application sees it. */
 export interface AppConfig {
   githubSecret: string;
@@ -20,6 +27,8 @@ export interface AppConfig {
   dataDir: string;
   /** How many deployments (with their deliveries) the history keeps. */
   historyLimit: number;
+  logFormat: LogFormat;
+  logLevel: LogLevel;
 }
 
 /** Names of the variables whose values must never be echoed anywhere. */

@@ -33,6 +33,8 @@ describe('parseEnvironment', () => {
       adminToken: undefined,
       dataDir: '/srv/hookdeploy/data',
       historyLimit: 1000,
+      logFormat: 'pretty',
+      logLevel: 'info',
     });
   });
 
@@ -50,6 +52,8 @@ describe('parseEnvironment', () => {
       ADMIN_TOKEN: TOKEN,
       DATA_DIR: '/var/lib/hookdeploy',
       HISTORY_LIMIT: '25',
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'debug',
     };
     expect(settings(env)).toEqual({
       githubSecret: SECRET,
@@ -65,6 +69,8 @@ describe('parseEnvironment', () => {
       adminToken: TOKEN,
       dataDir: '/var/lib/hookdeploy',
       historyLimit: 25,
+      logFormat: 'json',
+      logLevel: 'debug',
     });
   });
 
@@ -78,6 +84,8 @@ describe('parseEnvironment', () => {
       DEPLOY_TIMEOUT: '',
       DATA_DIR: ' ',
       HISTORY_LIMIT: '',
+      LOG_FORMAT: '',
+      LOG_LEVEL: ' ',
     };
     expect(settings({ ...REQUIRED, ...blank, DEPLOY_COMMAND: '', ADMIN_TOKEN: '' })).toEqual(settings(REQUIRED));
     expect(problems({ GITHUB_SECRET: '', REPO_PATH: '  ' })).toEqual([
@@ -131,6 +139,11 @@ describe('parseEnvironment', () => {
     ['HISTORY_LIMIT', { HISTORY_LIMIT: 'many' }],
     ['HISTORY_LIMIT', { HISTORY_LIMIT: '1000001' }],
     ['HISTORY_LIMIT', { HISTORY_LIMIT: '99999999999999999999' }],
+    ['LOG_FORMAT', { LOG_FORMAT: 'text' }],
+    ['LOG_FORMAT', { LOG_FORMAT: 'ndjson' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'log' }],
+    ['LOG_LEVEL', { LOG_LEVEL: '30' }],
   ])('names %s when it is %j', (variable, changes) => {
     expect(problems({ ...REQUIRED, ...changes })).toEqual([expect.stringMatching(new RegExp(`^${variable}\\b`))]);
   });
@@ -142,6 +155,8 @@ describe('parseEnvironment', () => {
       PULL_STRATEGY: 'merge',
       DEPLOY_TIMEOUT: '0',
       HISTORY_LIMIT: '0',
+      LOG_FORMAT: 'xml',
+      LOG_LEVEL: 'loud',
     });
     expect(all.map((problem) => problem.split(' ')[0])).toEqual([
       'GITHUB_SECRET',
@@ -151,6 +166,8 @@ describe('parseEnvironment', () => {
       'PULL_STRATEGY',
       'DEPLOY_TIMEOUT',
       'HISTORY_LIMIT',
+      'LOG_FORMAT',
+      'LOG_LEVEL',
     ]);
   });
 
@@ -204,6 +221,33 @@ describe('parseEnvironment', () => {
   it('quotes a bad HISTORY_LIMIT back', () => {
     expect(problems({ ...REQUIRED, HISTORY_LIMIT: 'lots' })).toEqual([
       'HISTORY_LIMIT must be an integer from 1 to 1000000 (got "lots")',
+    ]);
+  });
+
+  it.each([
+    [{}, 'pretty'],
+    [{ NODE_ENV: 'development' }, 'pretty'],
+    [{ NODE_ENV: 'production' }, 'json'],
+    [{ NODE_ENV: 'production', LOG_FORMAT: 'pretty' }, 'pretty'],
+    [{ NODE_ENV: 'test', LOG_FORMAT: 'json' }, 'json'],
+  ])('with %j, LOG_FORMAT is %s', (env: Record<string, string>, format) => {
+    expect(settings({ ...REQUIRED, ...env }).logFormat).toBe(format);
+  });
+
+  it('reads LOG_FORMAT and LOG_LEVEL case-insensitively, and every pino level', () => {
+    expect(settings({ ...REQUIRED, LOG_FORMAT: 'JSON', LOG_LEVEL: 'Warn' })).toMatchObject({
+      logFormat: 'json',
+      logLevel: 'warn',
+    });
+    for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) {
+      expect(settings({ ...REQUIRED, LOG_LEVEL: level }).logLevel).toBe(level);
+    }
+  });
+
+  it('quotes a bad LOG_FORMAT and LOG_LEVEL back with the allowed values', () => {
+    expect(problems({ ...REQUIRED, LOG_FORMAT: 'xml', LOG_LEVEL: 'verbose' })).toEqual([
+      'LOG_FORMAT must be one of json, pretty (got "xml")',
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")',
     ]);
   });
 

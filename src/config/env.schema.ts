@@ -1,5 +1,12 @@
 import { isAbsolute, resolve } from 'node:path';
-import { PULL_STRATEGIES, type PullStrategy } from './app-config.js';
+import {
+  LOG_FORMATS,
+  LOG_LEVELS,
+  PULL_STRATEGIES,
+  type LogFormat,
+  type LogLevel,
+  type PullStrategy,
+} from './app-config.js';
 
 /** What the environment alone can tell; the git-derived defaults come later. */
 export interface EnvSettings {
@@ -16,6 +23,8 @@ export interface EnvSettings {
   adminToken: string | undefined;
   dataDir: string;
   historyLimit: number;
+  logFormat: LogFormat;
+  logLevel: LogLevel;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -100,6 +109,19 @@ export function parseEnvironment(env: Environment, cwd = process.cwd()): EnvSett
     problems.push(`HISTORY_LIMIT must be an integer from 1 to 1000000 (got "${rawHistoryLimit}")`);
   }
 
+  // Case-insensitive: LOG_LEVEL=DEBUG is how many operators write it.
+  const rawLogFormat = value(env, 'LOG_FORMAT') ?? (value(env, 'NODE_ENV') === 'production' ? 'json' : 'pretty');
+  const logFormat = LOG_FORMATS.find((format) => format === rawLogFormat.trim().toLowerCase());
+  if (logFormat === undefined) {
+    problems.push(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')} (got "${rawLogFormat}")`);
+  }
+
+  const rawLogLevel = value(env, 'LOG_LEVEL') ?? 'info';
+  const logLevel = LOG_LEVELS.find((level) => level === rawLogLevel.trim().toLowerCase());
+  if (logLevel === undefined) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${rawLogLevel}")`);
+  }
+
   if (problems.length > 0) return problems;
   return {
     githubSecret: githubSecret!,
@@ -116,5 +138,7 @@ export function parseEnvironment(env: Environment, cwd = process.cwd()): EnvSett
     adminToken: value(env, 'ADMIN_TOKEN'),
     dataDir,
     historyLimit,
+    logFormat: logFormat!,
+    logLevel: logLevel!,
   };
 }

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/app-config.js';
+import { deploymentFields } from '../observability/log-fields.js';
 import { describe, DeployRunner } from './deploy-runner.js';
 import { DeploymentRecovery } from './deployment-recovery.js';
 import { DeploymentStore } from './deployment.store.js';
@@ -93,7 +94,11 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
         : this.store.create({ trigger: 'push', ref: push.ref, requestedSha: push.sha }).id;
       this.store.recordDelivery({ ...record, outcome: 'queued', statusCode: 202, deploymentId });
       const how = waiting ? 'joined waiting deployment' : 'queued as deployment';
-      this.logger.log(`delivery ${push.deliveryId}: ${how} ${deploymentId}`);
+      this.logger.log({
+        msg: `delivery ${push.deliveryId}: ${how} ${deploymentId}`,
+        delivery: push.deliveryId,
+        deployment: deploymentId,
+      });
       return { status: 'queued', deploymentId };
     });
     if (acceptance.status === 'queued') this.startWorker();
@@ -111,7 +116,7 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
       if (waiting) return waiting.id;
       return this.store.create({ trigger: 'manual', ref: this.branchRef, requestedSha: null }).id;
     });
-    this.logger.log(`manual deploy requested: deployment ${deploymentId}`);
+    this.logger.log({ msg: `manual deploy requested: deployment ${deploymentId}`, deployment: deploymentId });
     this.startWorker();
     return deploymentId;
   }
@@ -140,7 +145,12 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
     }
     try {
       const waiting = this.store.nextQueued();
-      if (waiting) this.logger.warn(`${describe(waiting)} stays queued: it runs when hookdeploy starts again`);
+      if (waiting) {
+        this.logger.warn({
+          msg: `${describe(waiting)} stays queued: it runs when hookdeploy starts again`,
+          ...deploymentFields(waiting),
+        });
+      }
     } catch (error) {
       // A broken database must not turn a clean stop into a failed one.
       this.logger.error(`could not read the queue at shutdown: ${(error as Error).message}`);
@@ -160,7 +170,10 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
         await this.runner.run(next);
       } catch (error) {
         // run() records its own failures; reaching here means the store itself failed.
-        this.logger.error(`deployment ${next.id}: could not be recorded: ${(error as Error).message}`);
+        this.logger.error({
+          msg: `deployment ${next.id}: could not be recorded: ${(error as Error).message}`,
+          ...deploymentFields(next),
+        });
         return;
       }
       this.prune();

@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { operatorEnvironment } from '../process/operator-environment.js';
 import { GitService, type UpdateControl } from '../git/git.service.js';
 import type { WorkTreeState } from '../git/work-tree-state.js';
+import { deploymentFields } from '../observability/log-fields.js';
 import { processStartTime } from '../process/process-identity.js';
 import type { Deployment, DeploymentSummary } from './deployment.js';
 import { DeploymentEvents } from './deployment-events.js';
@@ -74,7 +75,10 @@ export class DeployRunner {
     let headAfter: string | null = null;
 
     const target = deployment.requestedSha?.slice(0, 7) ?? `the tip of ${this.config.deployBranch}`;
-    this.logger.log(`${label}: running, ${this.config.pullStrategy} to ${target}`);
+    this.logger.log({
+      msg: `${label}: running, ${this.config.pullStrategy} to ${target}`,
+      ...deploymentFields(deployment),
+    });
     const control = { signal: deadline.signal, output: log.append };
     try {
       const moved = await this.updateWorkTree(deployment, control);
@@ -82,12 +86,18 @@ export class DeployRunner {
       await this.maintain(deployment.id, control);
       const command = this.config.deployCommand;
       if (command !== undefined) {
-        this.logger.log(`${label}: work tree at ${headAfter.slice(0, 7)}, running the deploy command`);
+        this.logger.log({
+          msg: `${label}: work tree at ${headAfter.slice(0, 7)}, running the deploy command`,
+          ...deploymentFields(deployment),
+        });
         const commit = { headBefore, headAfter, requestedSha: moved.requestedSha };
         await this.runDeployCommand(command, deployment, commit, deadline.signal, log);
       }
       // The contract's success line: only once everything, the command included, worked.
-      this.logger.log(`${label}: succeeded. Repository updated with commit ${headAfter.slice(0, 7)}`);
+      this.logger.log({
+        msg: `${label}: succeeded. Repository updated with commit ${headAfter.slice(0, 7)}`,
+        ...deploymentFields(deployment),
+      });
       return this.finish(deployment.id, { status: 'succeeded', headBefore, headAfter, log });
     } catch (error) {
       if (error instanceof DeployFailure) headBefore = error.headBefore ?? headBefore;
@@ -95,7 +105,7 @@ export class DeployRunner {
       const reason = deadline.signal.aborted
         ? `timed out after ${this.config.deployTimeoutMs / 1000}s: ${errorMessage(error)}`
         : errorMessage(error);
-      this.logger.error(`${label}: failed: ${reason}`);
+      this.logger.error({ msg: `${label}: failed: ${reason}`, ...deploymentFields(deployment) });
       log.append(`\nhookdeploy: deployment failed: ${reason}\n`);
       return this.finish(deployment.id, { status: 'failed', headBefore, headAfter, log, error: reason });
     } finally {
@@ -219,7 +229,7 @@ export class DeployRunner {
     id: number,
     outcome: Pick<Deployment, 'status' | 'headBefore' | 'headAfter'> & { log: LiveLog; error?: string },
   ): DeploymentSummary {
-    return this.store.atomically(() => {
+    const finished = this.store.atomically(() => {
       outcome.log.save();
       this.store.setActivity(id, null);
       return this.store.update(id, {
@@ -230,5 +240,7 @@ export class DeployRunner {
         finishedAt: new Date().toISOString(),
       });
     });
+    this.events.finished(finished);
+    return finished;
   }
 }

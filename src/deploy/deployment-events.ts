@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import type { DeploymentSummary } from './deployment.js';
 
@@ -9,11 +9,13 @@ export interface DeploymentListener {
 
 /**
  * Live changes of deployments, for the Server-Sent Events stream: a status at every
- * change the store commits, and output as the deploy produces it.
+ * change the store commits, and output as the deploy produces it. Also every
+ * deployment that ended, once recorded, for the metrics.
  */
 @Injectable()
 export class DeploymentEvents {
   private readonly emitter = new EventEmitter();
+  private readonly logger = new Logger('Deploy');
 
   constructor() {
     // One listener per open stream: a busy dashboard is not a leak.
@@ -26,6 +28,25 @@ export class DeploymentEvents {
 
   output(deploymentId: number, chunk: string): void {
     this.emitter.emit(`log:${deploymentId}`, chunk);
+  }
+
+  /** After the store committed a deployment's end (succeeded or failed). */
+  finished(deployment: DeploymentSummary): void {
+    try {
+      this.emitter.emit('finished', deployment);
+    } catch (error) {
+      // The deployment is recorded: a listener's failure must not turn into a deploy failure.
+      this.logger.error({
+        msg: `deployment ${deployment.id}: a listener failed: ${(error as Error).message}`,
+        deployment: deployment.id,
+      });
+    }
+  }
+
+  /** Returns the unsubscribe function. */
+  onFinished(listener: (deployment: DeploymentSummary) => void): () => void {
+    this.emitter.on('finished', listener);
+    return () => this.emitter.off('finished', listener);
   }
 
   isWatched(deploymentId: number): boolean {

@@ -2,8 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/app-config.js';
 import { GitService } from '../git/git.service.js';
+import { deploymentFields } from '../observability/log-fields.js';
 import { endLeftoverGroup } from '../process/process-identity.js';
 import type { DeploymentSummary } from './deployment.js';
+import { DeploymentEvents } from './deployment-events.js';
 import { DeploymentStore, type NewDeployment } from './deployment.store.js';
 
 /** The error of a deployment that was running when hookdeploy died. */
@@ -24,6 +26,7 @@ export class DeploymentRecovery {
     @Inject(DeploymentStore) private readonly store: DeploymentStore,
     @Inject(GitService) private readonly git: GitService,
     @Inject(ConfigService) config: ConfigService<AppConfig, true>,
+    @Inject(DeploymentEvents) private readonly events: DeploymentEvents,
   ) {
     this.branchRef = `refs/heads/${config.get('deployBranch', { infer: true })}`;
   }
@@ -31,7 +34,12 @@ export class DeploymentRecovery {
   async recover(): Promise<void> {
     const interrupted = this.store.running();
     const queued = this.store.nextQueued();
-    if (queued) this.logger.log(`deployment ${queued.id} was queued before the restart: resuming it`);
+    if (queued) {
+      this.logger.log({
+        msg: `deployment ${queued.id} was queued before the restart: resuming it`,
+        ...deploymentFields(queued),
+      });
+    }
     if (interrupted.length === 0) return;
 
     // First what the dead process left running and half done. Nothing is recorded yet: a
@@ -48,6 +56,7 @@ export class DeploymentRecovery {
 
     // Then, in one transaction, the interrupted ones failed and the recovery queued: the
     // accepted push is never left with neither.
+    const failed: DeploymentSummary[] = [];
     const created = this.store.atomically(() => {
       for (const deployment of interrupted) {
         const note = notes
@@ -56,25 +65,31 @@ export class DeploymentRecovery {
           .join('');
         this.store.saveLog(deployment.id, `${this.store.getLog(deployment.id) ?? ''}\n${note}`);
         this.store.setActivity(deployment.id, null);
-        this.store.update(deployment.id, {
-          status: 'failed',
-          error: INTERRUPTED,
-          finishedAt: new Date().toISOString(),
-        });
+        failed.push(
+          this.store.update(deployment.id, {
+            status: 'failed',
+            error: INTERRUPTED,
+            finishedAt: new Date().toISOString(),
+          }),
+        );
       }
       return recovery && this.store.create(recovery);
     });
+    for (const deployment of failed) this.events.finished(deployment);
     for (const deployment of interrupted) {
       const done = notes.get(deployment.id)!.slice(1).join('; ') || 'nothing left running';
-      this.logger.warn(
-        `deployment ${deployment.id} was interrupted during ${steps.get(deployment.id)}: marked failed (${done})`,
-      );
+      this.logger.warn({
+        msg: `deployment ${deployment.id} was interrupted during ${steps.get(deployment.id)}: marked failed (${done})`,
+        ...deploymentFields(deployment),
+      });
     }
     if (created) {
-      this.logger.warn(
-        `deployment ${created.id} queued to deploy ${created.requestedSha?.slice(0, 7) ?? 'the branch tip'} again ` +
+      this.logger.warn({
+        msg:
+          `deployment ${created.id} queued to deploy ${created.requestedSha?.slice(0, 7) ?? 'the branch tip'} again ` +
           `after interrupted deployment ${newest.id}`,
-      );
+        ...deploymentFields(created),
+      });
     }
   }
 

@@ -32,7 +32,10 @@ export class DeliveryJournal {
     try {
       this.store.recordDelivery({ ...delivery, outcome, statusCode, reason, sha: null, deploymentId: null });
     } catch (error) {
-      this.logger.error(`delivery ${delivery.id}: could not be recorded: ${(error as Error).message}`);
+      this.logger.error({
+        msg: `delivery ${delivery.id}: could not be recorded: ${(error as Error).message}`,
+        delivery: delivery.id,
+      });
     }
   }
 }

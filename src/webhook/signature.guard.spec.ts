@@ -4,6 +4,8 @@ import { ConfigService } from '@nestjs/config';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { rejection } from '../../test/fixtures/guard-rejection.js';
 import type { IncomingHttpHeaders } from 'node:http';
+import { Metrics } from '../observability/metrics.js';
+import { WebhookRefusals } from '../observability/webhook-refusals.js';
 import { SignatureGuard } from './signature.guard.js';
 import { sign } from './verify-signature.js';
 
@@ -12,11 +14,15 @@ const BODY = Buffer.from('{"zen":"Approachable is better than simple."}');
 
 /** Collects what the guard logs instead of printing it. */
 const logged: string[] = [];
-const collect = (message: unknown): void => void logged.push(String(message));
+const collect = (message: unknown): void =>
+  void logged.push(typeof message === 'object' ? JSON.stringify(message) : String(message));
 const collector: LoggerService = { log: collect, warn: collect, error: collect };
 
+const metrics = new Metrics();
+
 function guardAgainst(headers: IncomingHttpHeaders, rawBody: Buffer | undefined): () => boolean {
-  const guard = new SignatureGuard(new ConfigService({ githubSecret: SECRET }));
+  // A WebhookRefusals each: every guard logs its first refusal at once.
+  const guard = new SignatureGuard(new ConfigService({ githubSecret: SECRET }), new WebhookRefusals(metrics));
   const req = { headers, rawBody };
   return () => guard.canActivate(new ExecutionContextHost([req, {}]));
 }

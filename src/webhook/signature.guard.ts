@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/app-config.js';
 import { httpError } from '../common/http-error.js';
+import { WebhookRefusals } from '../observability/webhook-refusals.js';
 import type { RawBodyRequest } from './raw-body.js';
 import { verifySignature } from './verify-signature.js';
 
@@ -12,10 +13,12 @@ function header(value: string | string[] | undefined): string | undefined {
 /** Lets a delivery through only when GitHub's HMAC over its raw bytes is right. */
 @Injectable()
 export class SignatureGuard implements CanActivate {
-  private readonly logger = new Logger('Webhook');
   private readonly secret: string;
 
-  constructor(@Inject(ConfigService) config: ConfigService<AppConfig, true>) {
+  constructor(
+    @Inject(ConfigService) config: ConfigService<AppConfig, true>,
+    @Inject(WebhookRefusals) private readonly refusals: WebhookRefusals,
+  ) {
     this.secret = config.get('githubSecret', { infer: true });
   }
 
@@ -26,7 +29,8 @@ export class SignatureGuard implements CanActivate {
       sha1: header(req.headers['x-hub-signature']),
     });
     if (result.valid) return true;
-    this.logger.warn(`delivery ${header(req.headers['x-github-delivery']) ?? '-'}: rejected, ${result.reason}`);
+    // Counted, and logged at most once per 10 s: anyone can send these as fast as they like.
+    this.refusals.badSignature(header(req.headers['x-github-delivery']), result.reason);
     throw httpError(401, result.reason);
   }
 }

@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { headerValue } from '../common/headers.js';
 import { httpError } from '../common/http-error.js';
 import { DeployQueue, NotAcceptedError } from '../deploy/deploy-queue.js';
+import { Metrics } from '../observability/metrics.js';
 import { DeliveryJournal } from './delivery-journal.js';
 import { DeliveryError, deliveryIdOf } from './delivery.js';
 import { parseDeliveryOffThread } from './parse-off-thread.js';
@@ -22,6 +23,7 @@ export class WebhookController {
     @Inject(DeployQueue) private readonly queue: DeployQueue,
     @Inject(DeliveryJournal) private readonly journal: DeliveryJournal,
     @Inject(ConfigService) config: ConfigService<AppConfig, true>,
+    @Inject(Metrics) private readonly metrics: Metrics,
   ) {
     this.target = {
       branch: config.get('deployBranch', { infer: true }),
@@ -41,28 +43,35 @@ export class WebhookController {
     } catch (error) {
       if (!(error instanceof DeliveryError)) throw error;
       const { id } = deliveryIdOf(req.headers);
-      this.logger.warn(`delivery ${id}: ${error.message}`);
+      this.logger.warn({ msg: `delivery ${id}: ${error.message}`, delivery: id });
       const event = headerValue(req.headers, 'x-github-event') ?? null;
       this.journal.rejected({ id, event, receivedAt }, error.status, error.message);
+      this.metrics.delivery(event, 'rejected');
       throw httpError(error.status, error.message);
     }
     const tag = `delivery ${delivery.id}`;
-    if (delivery.generatedId) this.logger.warn(`${tag}: no X-GitHub-Delivery header, id generated`);
+    const id = delivery.id;
+    if (delivery.generatedId) {
+      this.logger.warn({ msg: `${tag}: no X-GitHub-Delivery header, id generated`, delivery: id });
+    }
     const seen = { id: delivery.id, event: delivery.event, receivedAt };
 
     const decision = decide(delivery.event, delivery.payload, this.target);
     switch (decision.kind) {
       case 'pong':
-        this.logger.log(`${tag}: ping`);
+        this.logger.log({ msg: `${tag}: ping`, delivery: id });
         this.journal.answered(seen, 'pong');
+        this.metrics.delivery(delivery.event, 'pong');
         return { status: 'pong' };
       case 'ignored':
-        this.logger.log(`${tag}: ignored, ${decision.reason}`);
+        this.logger.log({ msg: `${tag}: ignored, ${decision.reason}`, delivery: id });
         this.journal.answered(seen, 'ignored', decision.reason);
+        this.metrics.delivery(delivery.event, 'ignored');
         return { status: 'ignored', reason: decision.reason };
       case 'invalid':
-        this.logger.warn(`${tag}: ${decision.reason}`);
+        this.logger.warn({ msg: `${tag}: ${decision.reason}`, delivery: id });
         this.journal.rejected(seen, 400, decision.reason);
+        this.metrics.delivery(delivery.event, 'rejected');
         throw httpError(400, decision.reason);
       case 'deploy': {
         const { push } = decision;
@@ -76,11 +85,19 @@ export class WebhookController {
             sha: push.after,
           });
         } catch (error) {
-          if (error instanceof NotAcceptedError) throw httpError(503, error.message);
+          if (error instanceof NotAcceptedError) {
+            this.logger.warn({ msg: `${tag}: not accepted (503), ${error.message}`, delivery: id });
+            throw httpError(503, error.message);
+          }
           throw error;
         }
+        this.metrics.delivery(delivery.event, acceptance.status);
         if (acceptance.status === 'duplicate') {
-          this.logger.log(`${tag}: duplicate of deployment ${acceptance.deploymentId}`);
+          this.logger.log({
+            msg: `${tag}: duplicate of deployment ${acceptance.deploymentId}`,
+            delivery: id,
+            deployment: acceptance.deploymentId,
+          });
           return { status: 'duplicate', deploymentId: acceptance.deploymentId };
         }
         res.status(202);

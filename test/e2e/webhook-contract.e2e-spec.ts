@@ -282,6 +282,15 @@ describe('POST /github: the contract table', () => {
     const lines = t.logs.lines.filter((line) => /\[(Webhook|Deploy)\]/.test(line));
     expect(lines.length).toBeGreaterThan(20);
     for (const line of lines) expect(line).toMatch(/\bdeliver(y|ies) \S/);
+    // The same ids as fields, for machines: `delivery`, or a deployment's `deliveries`.
+    const records = t.logs.records.filter((record) => /^(Webhook|Deploy)$/.test(record.context ?? ''));
+    expect(records).toHaveLength(lines.length);
+    for (const record of records) {
+      const ids = typeof record.delivery === 'string' ? [record.delivery] : ((record.deliveries as string[]) ?? []);
+      // Only a refused request without an X-GitHub-Delivery header has no id at all.
+      if (ids.length === 0) expect(record.msg).toMatch(/^delivery -: refused, /);
+      for (const id of ids) expect(record.msg).toContain(id);
+    }
     expect(t.logs.text()).toContain('delivery delivery-202');
     expect(t.logs.text()).not.toContain(TEST_SECRET);
     expect(t.logs.text()).toMatch(/Repository updated with commit [0-9a-f]{7}\b/);

@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DeliveryOutcome } from '../deploy/delivery-record.js';
+import { isFinished, type DeploymentSummary } from '../deploy/deployment.js';
+import { INTERRUPTED } from '../deploy/deployment-recovery.js';
+
+/** From a quick `git pull` to a long build, with DEPLOY_TIMEOUT's default (600 s) as the last bound. */
+export const DEPLOY_DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+
+/** GitHub's event names are lower-case words joined by underscores. */
+const EVENT_NAME = /^[a-z][a-z_]{0,49}$/;
+
+/**
+ * hookdeploy's Prometheus metrics, in a registry of its own (each application instance
+ * has one: tests run several in one process, and nothing else writes to it). The
+ * counters are cheap to move from a request: no await, one label lookup.
+ */
+@Injectable()
+export class Metrics {
+  readonly registry = new Registry();
+
+  private readonly deliveries = new Counter({
+    name: 'hookdeploy_deliveries_total',
+    help: 'Signed deliveries answered, by X-GitHub-Event and outcome (queued, duplicate, ignored, pong, rejected).',
+    labelNames: ['event', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly signatureFailures = new Counter({
+    name: 'hookdeploy_signature_failures_total',
+    help: 'Requests to the webhook refused with 401: signature missing, malformed or wrong.',
+    registers: [this.registry],
+  });
+
+  private readonly tooLarge = new Counter({
+    name: 'hookdeploy_deliveries_too_large_total',
+    help: 'Requests to the webhook refused with 413: body over 25 MiB.',
+    registers: [this.registry],
+  });
+
+  private readonly deployments = new Counter({
+    name: 'hookdeploy_deployments_total',
+    help: 'Finished deployments, by status (succeeded, failed) and trigger (push, manual, recovery).',
+    labelNames: ['status', 'trigger'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly deployDuration = new Histogram({
+    name: 'hookdeploy_deploy_duration_seconds',
+    help: 'Time from the start of a deployment (git and deploy command) to its end, by status.',
+    labelNames: ['status'] as const,
+    buckets: DEPLOY_DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'hookdeploy_' });
+    // Series that exist from the start: rate() and increase() then see their first increment.
+    for (const outcome of ['queued', 'duplicate', 'ignored', 'rejected'] as const) {
+      this.deliveries.inc({ event: 'push', outcome }, 0);
+    }
+    this.deliveries.inc({ event: 'ping', outcome: 'pong' }, 0);
+    for (const status of ['succeeded', 'failed'] as const) {
+      for (const trigger of ['push', 'manual', 'recovery'] as const) this.deployments.inc({ status, trigger }, 0);
+      this.deployDuration.zero({ status });
+    }
+  }
+
+  /** A signed delivery was answered with `outcome`. */
+  delivery(event: string | null | undefined, outcome: DeliveryOutcome): void {
+    // The header is signed, but a label value must stay a short, known-looking word.
+    this.deliveries.inc({ event: event && EVENT_NAME.test(event) ? event : 'unknown', outcome });
+  }
+
+  signatureFailure(): void {
+    this.signatureFailures.inc();
+  }
+
+  deliveryTooLarge(): void {
+    this.tooLarge.inc();
+  }
+
+  /**
+   * A deployment ended. One that a crash interrupted (failed at the next boot) counts,
+   * but has no duration: its end is the restart, not the deploy's.
+   */
+  deploymentFinished(deployment: DeploymentSummary): void {
+    if (!isFinished(deployment)) return;
+    this.deployments.inc({ status: deployment.status, trigger: deployment.trigger });
+    if (deployment.error === INTERRUPTED || !deployment.startedAt || !deployment.finishedAt) return;
+    const seconds = (Date.parse(deployment.finishedAt) - Date.parse(deployment.startedAt)) / 1000;
+    if (seconds >= 0) this.deployDuration.observe({ status: deployment.status }, seconds);
+  }
+
+  /** A gauge whose value is read when Prometheus scrapes (from the store, for instance). */
+  gaugeAtScrape(name: string, help: string, read: () => number): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+}

@@ -1,0 +1,35 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Metrics } from './metrics.js';
+import { RefusalLog } from './refusal-log.js';
+
+/**
+ * What the webhook does with requests it refuses before reading them as deliveries:
+ * anyone can send those, so they are counted and logged through a RefusalLog (one
+ * line at once, then at most one summary per 10 s), never one line each.
+ */
+@Injectable()
+export class WebhookRefusals implements OnApplicationShutdown {
+  private readonly logger = new Logger('Webhook');
+  private readonly signatures = new RefusalLog(this.logger, 'for bad signatures');
+  private readonly bodies = new RefusalLog(this.logger, 'for bodies over 25 MiB or not received');
+
+  constructor(@Inject(Metrics) private readonly metrics: Metrics) {}
+
+  /** A 401: `reason` says what is wrong with the signature, never its value. */
+  badSignature(delivery: string | undefined, reason: string): void {
+    this.metrics.signatureFailure();
+    this.signatures.refused(delivery, reason);
+  }
+
+  /** A 413 (over 25 MiB), or a body the client did not finish sending. */
+  unreadableBody(delivery: string | undefined, tooLarge: boolean): void {
+    if (tooLarge) this.metrics.deliveryTooLarge();
+    this.bodies.refused(delivery, tooLarge ? 'body over 25 MiB' : 'body not received');
+  }
+
+  /** The counts of the last window are logged, not lost. */
+  onApplicationShutdown(): void {
+    this.signatures.flush();
+    this.bodies.flush();
+  }
+}
