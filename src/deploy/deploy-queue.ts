@@ -11,6 +11,7 @@ import { deploymentFields } from '../observability/log-fields.js';
 import { describe, DeployRunner } from './deploy-runner.js';
 import { DeploymentRecovery } from './deployment-recovery.js';
 import { DeploymentStore } from './deployment.store.js';
+import { GroupCommit } from './group-commit.js';
 
 const PRUNE_INTERVAL_MS = 10 * 60_000;
 
@@ -60,6 +61,7 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(DeploymentStore) private readonly store: DeploymentStore,
     @Inject(DeployRunner) private readonly runner: DeployRunner,
     @Inject(DeploymentRecovery) private readonly recovery: DeploymentRecovery,
+    @Inject(GroupCommit) private readonly commits: GroupCommit,
     @Inject(ConfigService) config: ConfigService<AppConfig, true>,
   ) {
     this.branchRef = `refs/heads/${config.get('deployBranch', { infer: true })}`;
@@ -76,33 +78,44 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   /**
-   * One transaction: deduplication and coalescing never interleave with another
-   * delivery, and the 202 is only sent once the delivery is on disk.
+   * One transaction (shared with the other deliveries of the same event-loop turn, see
+   * GroupCommit): deduplication and coalescing never interleave with another delivery,
+   * and the 202 is only sent once the delivery is on disk.
    */
-  accept(push: PushRequest): Acceptance {
+  async accept(push: PushRequest): Promise<Acceptance> {
     if (!this.accepting) throw new ShuttingDownError();
-    const record = { id: push.deliveryId, event: push.event, receivedAt: push.receivedAt, reason: null, sha: push.sha };
-    const acceptance = this.recorded((): Acceptance => {
-      const covering = this.store.findByDelivery(push.deliveryId);
-      if (covering) {
-        this.store.recordDelivery({ ...record, outcome: 'duplicate', statusCode: 200, deploymentId: covering.id });
-        return { status: 'duplicate', deploymentId: covering.id };
-      }
-      const waiting = this.store.nextQueued();
-      const deploymentId = waiting
-        ? this.store.update(waiting.id, { ref: push.ref, requestedSha: push.sha }).id
-        : this.store.create({ trigger: 'push', ref: push.ref, requestedSha: push.sha }).id;
-      this.store.recordDelivery({ ...record, outcome: 'queued', statusCode: 202, deploymentId });
-      const how = waiting ? 'joined waiting deployment' : 'queued as deployment';
+    let acceptance: Acceptance & { joined: boolean };
+    try {
+      acceptance = await this.commits.run(() => this.record(push));
+    } catch (error) {
+      this.logger.error(`could not record: ${(error as Error).message}`);
+      throw new NotRecordedError();
+    }
+    const { status, deploymentId, joined } = acceptance;
+    if (status === 'queued') {
       this.logger.log({
-        msg: `delivery ${push.deliveryId}: ${how} ${deploymentId}`,
+        msg: `delivery ${push.deliveryId}: ${joined ? 'joined waiting deployment' : 'queued as deployment'} ${deploymentId}`,
         delivery: push.deliveryId,
         deployment: deploymentId,
       });
-      return { status: 'queued', deploymentId };
-    });
-    if (acceptance.status === 'queued') this.startWorker();
-    return acceptance;
+      this.startWorker();
+    }
+    return { status, deploymentId };
+  }
+
+  private record(push: PushRequest): Acceptance & { joined: boolean } {
+    const record = { id: push.deliveryId, event: push.event, receivedAt: push.receivedAt, reason: null, sha: push.sha };
+    const covering = this.store.findByDelivery(push.deliveryId);
+    if (covering) {
+      this.store.recordDelivery({ ...record, outcome: 'duplicate', statusCode: 200, deploymentId: covering.id });
+      return { status: 'duplicate', deploymentId: covering.id, joined: false };
+    }
+    const waiting = this.store.nextQueued();
+    const deploymentId = waiting
+      ? this.store.update(waiting.id, { ref: push.ref, requestedSha: push.sha }).id
+      : this.store.create({ trigger: 'push', ref: push.ref, requestedSha: push.sha }).id;
+    this.store.recordDelivery({ ...record, outcome: 'queued', statusCode: 202, deploymentId });
+    return { status: 'queued', deploymentId, joined: waiting !== undefined };
   }
 
   /**

@@ -6,6 +6,7 @@ import { DeployRunner } from './deploy-runner.js';
 import { DeploymentEvents } from './deployment-events.js';
 import { DeploymentRecovery } from './deployment-recovery.js';
 import { DeploymentStore } from './deployment.store.js';
+import { GroupCommit } from './group-commit.js';
 
 @Module({
   providers: [
@@ -17,8 +18,9 @@ import { DeploymentStore } from './deployment.store.js';
     },
     DeployRunner,
     DeploymentRecovery,
+    GroupCommit,
     DeployQueue,
   ],
-  exports: [DeployQueue, DeploymentStore, DeploymentEvents, DeployRunner],
+  exports: [DeployQueue, DeploymentStore, DeploymentEvents, DeployRunner, GroupCommit],
 })
 export class DeployModule {}

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { DeliveryOutcome } from '../deploy/delivery-record.js';
 import { DeploymentStore } from '../deploy/deployment.store.js';
+import { GroupCommit } from '../deploy/group-commit.js';
 
 export interface SeenDelivery {
   id: string;
@@ -17,20 +18,37 @@ export interface SeenDelivery {
 export class DeliveryJournal {
   private readonly logger = new Logger('Webhook');
 
-  constructor(@Inject(DeploymentStore) private readonly store: DeploymentStore) {}
+  constructor(
+    @Inject(DeploymentStore) private readonly store: DeploymentStore,
+    @Inject(GroupCommit) private readonly commits: GroupCommit,
+  ) {}
 
-  answered(delivery: SeenDelivery, outcome: Extract<DeliveryOutcome, 'pong' | 'ignored'>, reason?: string): void {
-    this.record(delivery, outcome, 200, reason ?? null);
+  answered(
+    delivery: SeenDelivery,
+    outcome: Extract<DeliveryOutcome, 'pong' | 'ignored'>,
+    reason?: string,
+  ): Promise<void> {
+    return this.record(delivery, outcome, 200, reason ?? null);
   }
 
-  rejected(delivery: SeenDelivery, statusCode: number, reason: string): void {
-    this.record(delivery, 'rejected', statusCode, reason);
+  rejected(delivery: SeenDelivery, statusCode: number, reason: string): Promise<void> {
+    return this.record(delivery, 'rejected', statusCode, reason);
   }
 
-  // The answer does not depend on this record: a failure is logged, not sent to GitHub.
-  private record(delivery: SeenDelivery, outcome: DeliveryOutcome, statusCode: number, reason: string | null): void {
+  /**
+   * Resolves once the row is on disk, so that GET /deliveries shows a delivery as soon as
+   * it has been answered. The answer does not depend on the record: a failure is logged,
+   * not sent to GitHub.
+   */
+  private async record(
+    delivery: SeenDelivery,
+    outcome: DeliveryOutcome,
+    statusCode: number,
+    reason: string | null,
+  ): Promise<void> {
+    const row = { ...delivery, outcome, statusCode, reason, sha: null, deploymentId: null };
     try {
-      this.store.recordDelivery({ ...delivery, outcome, statusCode, reason, sha: null, deploymentId: null });
+      await this.commits.run(() => this.store.recordDelivery(row));
     } catch (error) {
       this.logger.error({
         msg: `delivery ${delivery.id}: could not be recorded: ${(error as Error).message}`,

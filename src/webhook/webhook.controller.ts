@@ -45,7 +45,7 @@ export class WebhookController {
       const { id } = deliveryIdOf(req.headers);
       this.logger.warn({ msg: `delivery ${id}: ${error.message}`, delivery: id });
       const event = headerValue(req.headers, 'x-github-event') ?? null;
-      this.journal.rejected({ id, event, receivedAt }, error.status, error.message);
+      await this.journal.rejected({ id, event, receivedAt }, error.status, error.message);
       this.metrics.delivery(event, 'rejected');
       throw httpError(error.status, error.message);
     }
@@ -60,24 +60,24 @@ export class WebhookController {
     switch (decision.kind) {
       case 'pong':
         this.logger.log({ msg: `${tag}: ping`, delivery: id });
-        this.journal.answered(seen, 'pong');
+        await this.journal.answered(seen, 'pong');
         this.metrics.delivery(delivery.event, 'pong');
         return { status: 'pong' };
       case 'ignored':
         this.logger.log({ msg: `${tag}: ignored, ${decision.reason}`, delivery: id });
-        this.journal.answered(seen, 'ignored', decision.reason);
+        await this.journal.answered(seen, 'ignored', decision.reason);
         this.metrics.delivery(delivery.event, 'ignored');
         return { status: 'ignored', reason: decision.reason };
       case 'invalid':
         this.logger.warn({ msg: `${tag}: ${decision.reason}`, delivery: id });
-        this.journal.rejected(seen, 400, decision.reason);
+        await this.journal.rejected(seen, 400, decision.reason);
         this.metrics.delivery(delivery.event, 'rejected');
         throw httpError(400, decision.reason);
       case 'deploy': {
         const { push } = decision;
         let acceptance;
         try {
-          acceptance = this.queue.accept({
+          acceptance = await this.queue.accept({
             deliveryId: delivery.id,
             event: delivery.event,
             receivedAt,

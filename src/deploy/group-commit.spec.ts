@@ -1,0 +1,99 @@
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, type Db } from '../storage/open-database.js';
+import { DeploymentEvents } from './deployment-events.js';
+import { DeploymentStore } from './deployment.store.js';
+import { GroupCommit } from './group-commit.js';
+
+function row(id: string) {
+  return {
+    id,
+    event: 'ping',
+    receivedAt: new Date().toISOString(),
+    outcome: 'pong' as const,
+    reason: null,
+    statusCode: 200,
+    sha: null,
+    deploymentId: null,
+  };
+}
+
+describe('GroupCommit, on a real SQLite store', () => {
+  let dir: string;
+  let db: Db;
+  let store: DeploymentStore;
+  let commits: GroupCommit;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hookdeploy-group-'));
+    db = openDatabase(dir);
+    store = new DeploymentStore(db, new DeploymentEvents());
+    commits = new GroupCommit(store);
+  });
+  afterEach(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('commits the writes of one event-loop turn in one transaction, and each resolves with its own result', async () => {
+    const transactions = jest.spyOn(store, 'atomically');
+    const written = Array.from({ length: 20 }, (_, i) =>
+      commits.run(
+        () =>
+          store.create({
+            trigger: 'push',
+            ref: 'refs/heads/main',
+            requestedSha: String(i).padStart(40, '0'),
+          }).id,
+      ),
+    );
+    // Nothing is committed, and nothing resolves, before the turn ends.
+    expect(store.list({ limit: 50 })).toHaveLength(0);
+    expect(await Promise.all(written)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(transactions).toHaveBeenCalledTimes(1);
+    expect(store.list({ limit: 50 })).toHaveLength(20);
+  });
+
+  it('writes of later turns get their own transaction', async () => {
+    const transactions = jest.spyOn(store, 'atomically');
+    await commits.run(() => store.recordDelivery(row('first')));
+    await commits.run(() => store.recordDelivery(row('second')));
+    expect(transactions).toHaveBeenCalledTimes(2);
+    expect(
+      store
+        .listDeliveries({ limit: 10 })
+        .map((d) => d.id)
+        .sort(),
+    ).toEqual(['first', 'second']);
+  });
+
+  it('a failing write fails alone: the others of its turn are committed', async () => {
+    const results = await Promise.allSettled([
+      commits.run(() => store.recordDelivery(row('before'))),
+      commits.run(() => {
+        throw new Error('this write is broken');
+      }),
+      commits.run(() => store.recordDelivery(row('after'))),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toEqual(new Error('this write is broken'));
+    expect(
+      store
+        .listDeliveries({ limit: 10 })
+        .map((d) => d.id)
+        .sort(),
+    ).toEqual(['after', 'before']);
+  });
+
+  it('when the database refuses every write, every caller is told', async () => {
+    db.close();
+    const results = await Promise.allSettled([
+      commits.run(() => store.recordDelivery(row('a'))),
+      commits.run(() => store.recordDelivery(row('b'))),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+    db = openDatabase(dir);
+  });
+});
