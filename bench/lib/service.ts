@@ -1,5 +1,6 @@
+import { request } from 'node:http';
 import { join } from 'node:path';
-import { pushPayload, signedDelivery } from '../../test/fixtures/deliveries.js';
+import { pushPayload, signedDelivery, type SignedRequest } from '../../test/fixtures/deliveries.js';
 import { git, GitFixture } from '../../test/fixtures/git-fixture.js';
 import { ServiceProcess } from '../../test/fixtures/service-process.js';
 import { rssMb } from './stats.js';
@@ -27,6 +28,8 @@ export class BenchService {
         NODE_ENV: 'production',
       },
       fixture.root,
+      // To profile the service under the benchmark: BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+      process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
     );
     return new BenchService(fixture, service, `http://127.0.0.1:${await service.port()}`);
   }
@@ -48,14 +51,39 @@ export class BenchService {
     return dir;
   }
 
-  /** One signed push delivery; resolves with the answer time in ms, throws unless 202. */
-  async deliver(sha: string): Promise<number> {
-    const { headers, body } = signedDelivery(pushPayload({ after: sha }), { secret: SECRET });
-    const started = performance.now();
-    const res = await fetch(`${this.base}/github`, { method: 'POST', headers, body });
-    await res.arrayBuffer();
-    if (res.status !== 202) throw new Error(`delivery answered ${res.status}`);
-    return performance.now() - started;
+  /** The signed push delivery GitHub would send for `sha`, built before any clock starts. */
+  static pushFor(sha: string): SignedRequest {
+    return signedDelivery(pushPayload({ after: sha }), { secret: SECRET });
+  }
+
+  /**
+   * Sends one prepared delivery on a connection of its own, as GitHub does; resolves with
+   * the time from sending to the whole answer, in ms. Throws unless it was 202.
+   */
+  deliver(delivery: SignedRequest): Promise<number> {
+    const url = new URL(`${this.base}/github`);
+    return new Promise((resolve, reject) => {
+      const started = performance.now();
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: delivery.headers,
+          agent: false,
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            if (res.statusCode === 202) resolve(performance.now() - started);
+            else reject(new Error(`delivery answered ${res.statusCode}`));
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(delivery.body);
+    });
   }
 
   async deployments(): Promise<{ status: string }[]> {

@@ -1,6 +1,6 @@
 import { FetchCounter } from '../lib/fetch-counter.js';
 import { tipReaches } from '../lib/git-probe.js';
-import { directPullMs, type BenchService } from '../lib/service.js';
+import { BenchService, directPullMs } from '../lib/service.js';
 import { round, until } from '../lib/stats.js';
 
 const PUSHES = 50;
@@ -18,9 +18,10 @@ export async function burst(service: BenchService): Promise<Record<string, numbe
   await fixture.push();
   const counter = await FetchCounter.install(fixture.deploy, fixture.root);
   const before = (await service.deployments()).length;
+  const deliveries = shas.map((sha) => BenchService.pushFor(sha));
 
   const started = performance.now();
-  const answers = Promise.all(shas.map((sha) => service.deliver(sha)));
+  const answers = Promise.all(deliveries.map((delivery) => service.deliver(delivery)));
   await tipReaches(fixture.deploy, fixture.branch, shas.at(-1)!, 60_000);
   const convergeMs = performance.now() - started;
   const slowestMs = Math.max(...(await answers));

@@ -1,5 +1,5 @@
 import { tipReaches } from '../lib/git-probe.js';
-import { directPullMs, type BenchService } from '../lib/service.js';
+import { BenchService, directPullMs } from '../lib/service.js';
 import { median, round } from '../lib/stats.js';
 
 /**
@@ -14,8 +14,9 @@ export async function single(service: BenchService, pushes: number): Promise<Rec
   const directTimes: number[] = [];
   for (let i = 0; i < pushes; i += 1) {
     const sha = await fixture.commitAndPush(`single ${i}`);
+    const delivery = BenchService.pushFor(sha);
     const started = performance.now();
-    await service.deliver(sha);
+    await service.deliver(delivery);
     await tipReaches(fixture.deploy, fixture.branch, sha, 30_000);
     const serviceMs = performance.now() - started;
     const directMs = await directPullMs(mirror, fixture.branch);

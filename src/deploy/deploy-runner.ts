@@ -156,8 +156,9 @@ export class DeployRunner {
         requestedSha = await this.git.fetchedTip();
         this.store.update(deployment.id, { requestedSha });
       }
-      const [headAfter, reached] = await Promise.all([this.git.head(), this.git.contains('HEAD', requestedSha)]);
-      if (!reached) throw new Error(`HEAD does not contain the requested commit ${requestedSha}`);
+      // HEAD is the branch (checked above, and the update keeps it so).
+      const headAfter = await this.git.branchTipContaining(branch, requestedSha);
+      if (headAfter === undefined) throw new Error(`HEAD does not contain the requested commit ${requestedSha}`);
       return { headBefore, headAfter, requestedSha };
     } catch (error) {
       throw new DeployFailure(errorMessage(error), headBefore);
@@ -179,8 +180,13 @@ export class DeployRunner {
     return state.head;
   }
 
-  /** git's housekeeping, deferred from the fetch and merge; its failure fails no deployment. */
+  /**
+   * git's housekeeping, deferred from the fetch and merge; its failure fails no
+   * deployment. Skipped while another deployment waits: that one does it, so a burst of
+   * pushes pays for it once.
+   */
   private async maintain(deploymentId: number, control: Pick<UpdateControl, 'signal' | 'output'>): Promise<void> {
+    if (this.store.nextQueued()) return;
     try {
       await this.git.maintain({ ...control, onSpawn: this.track(deploymentId, 'git') });
     } catch (error) {

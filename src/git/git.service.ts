@@ -262,6 +262,19 @@ export class GitService {
     return missing.trim() === '0';
   }
 
+  /**
+   * The branch's commit when it contains `sha` (is it or descends from it), else
+   * undefined: the check after an update, in one process. Throws when `sha` is not a
+   * commit in the repository.
+   */
+  async branchTipContaining(branch: string, sha: string): Promise<string | undefined> {
+    const tip = await this.git()
+      .raw(['for-each-ref', `--contains=${sha}`, '--format=%(objectname)', `refs/heads/${branch}`])
+      .catch(() => undefined);
+    if (tip === undefined) throw new GitStepError(`commit ${sha} is not in the repository after the update`);
+    return tip.trim() || undefined;
+  }
+
   /** The branch tip the last update fetched (a manual deploy targets it). */
   async fetchedTip(): Promise<string> {
     const tip = await this.git().raw(['rev-parse', '--verify', 'FETCH_HEAD^{commit}']);
