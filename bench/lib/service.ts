@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { pushPayload, signedDelivery, type SignedRequest } from '../../test/fixtures/deliveries.js';
@@ -6,6 +7,17 @@ import { ServiceProcess } from '../../test/fixtures/service-process.js';
 import { rssMb } from './stats.js';
 
 export const SECRET = 'bench-secret';
+
+/** The node flags of `npm run start:prod`: the service is measured as production runs it. */
+const PRODUCTION_NODE_FLAGS = startProdFlags();
+
+function startProdFlags(): string[] {
+  const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const words = scripts['start:prod']!.split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/main.js')
+    throw new Error('start:prod is no longer `node … dist/main.js`');
+  return words.slice(1, -1);
+}
 const TOKEN = 'bench-admin-token-0123456789';
 
 /** The built service as an operator runs it in production, on loopback, over a temp origin and clone. */
@@ -29,7 +41,7 @@ export class BenchService {
       },
       fixture.root,
       // To profile the service under the benchmark: BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
-      process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
+      [...PRODUCTION_NODE_FLAGS, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
     );
     return new BenchService(fixture, service, `http://127.0.0.1:${await service.port()}`);
   }
