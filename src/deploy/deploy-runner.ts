@@ -139,7 +139,7 @@ export class DeployRunner {
     });
     let headBefore: string;
     try {
-      headBefore = this.checkWorkTree(await this.git.state());
+      headBefore = this.checkWorkTree(await this.git.state(control.signal));
     } catch (error) {
       // Nothing may move this work tree: the fetch is not needed any more.
       stopFetch.abort();
@@ -153,11 +153,11 @@ export class DeployRunner {
       await this.git.integrate(this.config.pullStrategy, branch, { ...control, onSpawn });
       let requestedSha = deployment.requestedSha;
       if (requestedSha === null) {
-        requestedSha = await this.git.fetchedTip();
+        requestedSha = await this.git.fetchedTip(control.signal);
         this.store.update(deployment.id, { requestedSha });
       }
       // HEAD is the branch (checked above, and the update keeps it so).
-      const headAfter = await this.git.branchTipContaining(branch, requestedSha);
+      const headAfter = await this.git.branchTipContaining(branch, requestedSha, control.signal);
       if (headAfter === undefined) throw new Error(`HEAD does not contain the requested commit ${requestedSha}`);
       return { headBefore, headAfter, requestedSha };
     } catch (error) {

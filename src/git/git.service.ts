@@ -112,6 +112,28 @@ export class GitService {
     }
   }
 
+  /**
+   * A read-only git command of a deployment: bounded by the deploy's deadline like the
+   * update, in its own process group (a hung `core.fsmonitor` hook would otherwise hold
+   * `git status`, and the queue, forever). Resolves with its stdout.
+   */
+  private async query(args: string[], signal: AbortSignal): Promise<string> {
+    let answer = '';
+    let errors = '';
+    const result = await runProcess('git', args, {
+      cwd: this.repoPath,
+      env: gitEnvironment().env,
+      signal,
+      stdout: (chunk) => (answer += chunk),
+      output: (chunk) => (errors = (errors + chunk).slice(-ERROR_OUTPUT_CHARS)),
+    });
+    if (result.timedOut) throw new GitStepError(`git ${args[0]} was stopped: the deploy timed out`);
+    if (result.exitCode !== 0) {
+      throw new GitStepError(errors.trim() || `git ${args[0]} exited with code ${result.exitCode ?? result.signal}`);
+    }
+    return answer;
+  }
+
   /** Facts needed at boot; throws when the path is not a usable git work tree. */
   async inspect(): Promise<WorkTreeFacts> {
     const info = await stat(this.repoPath).catch(() => undefined);
@@ -155,9 +177,8 @@ export class GitService {
    * HEAD, the branch and the tracked changes from one `git status`: one process instead
    * of three, at the start of every deployment.
    */
-  async state(): Promise<WorkTreeState> {
-    // porcelain v2 always prints its "# branch" headers: simple-git waits 50 ms more on a command that prints nothing.
-    return parseStatus(await this.git().raw(['status', '--porcelain=v2', '--branch', '--untracked-files=no']));
+  async state(signal: AbortSignal): Promise<WorkTreeState> {
+    return parseStatus(await this.query(['status', '--porcelain=v2', '--branch', '--untracked-files=no'], signal));
   }
 
   /**
@@ -184,7 +205,7 @@ export class GitService {
     try {
       await this.runGit([...DEFERRED_MAINTENANCE, 'merge', '--ff-only', '--no-edit', tracking], control);
     } catch (error) {
-      if (strategy === 'ff-only' || (await this.contains(tracking, 'HEAD'))) throw error;
+      if (strategy === 'ff-only' || (await this.isFastForward(tracking, control.signal))) throw error;
       control.output(`hookdeploy: not a fast-forward: rebasing the local commits onto ${tracking}\n`);
       try {
         await this.runGit([...DEFERRED_MAINTENANCE, 'rebase', '--no-autostash', '--fork-point', tracking], control);
@@ -223,7 +244,8 @@ export class GitService {
       await this.abortRebase();
       done.push('aborted the rebase it left in progress');
     }
-    if ((await this.state()).changes.length > 0) {
+    const status = await this.git().raw(['status', '--porcelain=v2', '--branch', '--untracked-files=no']);
+    if (parseStatus(status).changes.length > 0) {
       await this.git().raw(['reset', '--hard', '--quiet', 'HEAD']);
       done.push(`put the tracked files back to HEAD ${(await this.head()).slice(0, 7)}`);
     }
@@ -267,17 +289,23 @@ export class GitService {
    * undefined: the check after an update, in one process. Throws when `sha` is not a
    * commit in the repository.
    */
-  async branchTipContaining(branch: string, sha: string): Promise<string | undefined> {
-    const tip = await this.git()
-      .raw(['for-each-ref', `--contains=${sha}`, '--format=%(objectname)', `refs/heads/${branch}`])
-      .catch(() => undefined);
-    if (tip === undefined) throw new GitStepError(`commit ${sha} is not in the repository after the update`);
+  async branchTipContaining(branch: string, sha: string, signal: AbortSignal): Promise<string | undefined> {
+    const args = ['for-each-ref', `--contains=${sha}`, '--format=%(objectname)', `refs/heads/${branch}`];
+    const tip = await this.query(args, signal).catch((error: unknown) => {
+      if (signal.aborted) throw error;
+      throw new GitStepError(`commit ${sha} is not in the repository after the update`);
+    });
     return tip.trim() || undefined;
   }
 
+  /** Whether HEAD is `commitish` or an ancestor of it: a merge to it would fast-forward. */
+  private async isFastForward(commitish: string, signal: AbortSignal): Promise<boolean> {
+    // Prints the commits of HEAD that `commitish` lacks; `merge-base --is-ancestor` would print nothing.
+    return (await this.query(['rev-list', '--count', `${commitish}..HEAD`], signal)).trim() === '0';
+  }
+
   /** The branch tip the last update fetched (a manual deploy targets it). */
-  async fetchedTip(): Promise<string> {
-    const tip = await this.git().raw(['rev-parse', '--verify', 'FETCH_HEAD^{commit}']);
-    return tip.trim();
+  async fetchedTip(signal: AbortSignal): Promise<string> {
+    return (await this.query(['rev-parse', '--verify', 'FETCH_HEAD^{commit}'], signal)).trim();
   }
 }

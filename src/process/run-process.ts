@@ -13,6 +13,8 @@ export interface ProcessOptions {
   /** Aborting kills the whole process group. */
   signal: AbortSignal;
   output: (chunk: string) => void;
+  /** Where stdout goes when it is an answer rather than log output (default: `output`). */
+  stdout?: (chunk: string) => void;
   /** Told the process group id once the process started (recorded so a restart can end it). */
   onSpawn?: (processGroup: number) => void;
 }
@@ -47,7 +49,8 @@ export function runProcess(file: string, args: readonly string[], options: Proce
     if (child.pid !== undefined) options.onSpawn?.(child.pid);
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
-    child.stdout.on('data', (data: Buffer) => options.output(data.toString()));
+    const stdout = options.stdout ?? options.output;
+    child.stdout.on('data', (data: Buffer) => stdout(data.toString()));
     child.stderr.on('data', (data: Buffer) => options.output(data.toString()));
 
     const onAbort = (): void => {
