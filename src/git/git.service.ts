@@ -1,4 +1,4 @@
-import { readFile, rm, stat } from 'node:fs/promises';
+import { lstat, readFile, rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { PullStrategy } from '../config/app-config.js';
@@ -249,7 +249,42 @@ export class GitService {
       await this.git().raw(['reset', '--hard', '--quiet', 'HEAD']);
       done.push(`put the tracked files back to HEAD ${(await this.head()).slice(0, 7)}`);
     }
+    for (const path of await this.removeCheckedOutLeftovers())
+      done.push(`removed ${path}, written by the killed checkout`);
     return done;
+  }
+
+  /**
+   * git writes a commit's new files before the index and HEAD: killed in between, it
+   * leaves them untracked, and every later merge refuses to overwrite them. Removes the
+   * files the fetched commit adds that are byte for byte its version (the operator's own
+   * untracked files, or a half-written one, stay; the next deploy then says which).
+   */
+  private async removeCheckedOutLeftovers(): Promise<string[]> {
+    // ":000000 100644 <old> <blob> A" NUL path NUL, for each file FETCH_HEAD adds to HEAD.
+    const diff = await this.git()
+      .raw(['diff', '--raw', '--no-abbrev', '-z', '--no-renames', '--diff-filter=A', 'HEAD', 'FETCH_HEAD'])
+      .catch(() => '');
+    const fields = diff.split('\0');
+    const written: { path: string; blob: string }[] = [];
+    for (let index = 0; index + 1 < fields.length; index += 2) {
+      const [, mode, , blob] = fields[index]!.split(' ');
+      const path = fields[index + 1]!;
+      if (mode !== '100644' && mode !== '100755') continue;
+      const info = await lstat(resolve(this.repoPath, path)).catch(() => undefined);
+      if (info?.isFile()) written.push({ path, blob: blob! });
+    }
+    const removed: string[] = [];
+    for (let start = 0; start < written.length; start += 200) {
+      const batch = written.slice(start, start + 200);
+      const hashes = (await this.git().raw(['hash-object', '--', ...batch.map((file) => file.path)])).split('\n');
+      for (const [index, file] of batch.entries()) {
+        if (hashes[index]?.trim() !== file.blob) continue;
+        await rm(resolve(this.repoPath, file.path));
+        removed.push(file.path);
+      }
+    }
+    return removed;
   }
 
   /** The branch a rebase in progress is rebasing (HEAD is detached meanwhile). */
