@@ -20,6 +20,10 @@ export interface AppConfig {
   dataDir: string;
   /** How many deployments (with their deliveries) the history keeps. */
   historyLimit: number;
+  /** How long a client may take to send its request headers (Node's server.headersTimeout). */
+  headersTimeoutMs: number;
+  /** How long a client may take to send its whole request, body included (server.requestTimeout). */
+  requestTimeoutMs: number;
 }
 
 /** Names of the variables whose values must never be echoed anywhere. */

@@ -33,6 +33,8 @@ describe('parseEnvironment', () => {
       adminToken: undefined,
       dataDir: '/srv/hookdeploy/data',
       historyLimit: 1000,
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 60_000,
     });
   });
 
@@ -50,6 +52,8 @@ describe('parseEnvironment', () => {
       ADMIN_TOKEN: TOKEN,
       DATA_DIR: '/var/lib/hookdeploy',
       HISTORY_LIMIT: '25',
+      HEADERS_TIMEOUT: '2.5',
+      REQUEST_TIMEOUT: '90',
     };
     expect(settings(env)).toEqual({
       githubSecret: SECRET,
@@ -65,6 +69,8 @@ describe('parseEnvironment', () => {
       adminToken: TOKEN,
       dataDir: '/var/lib/hookdeploy',
       historyLimit: 25,
+      headersTimeoutMs: 2500,
+      requestTimeoutMs: 90_000,
     });
   });
 
@@ -78,6 +84,8 @@ describe('parseEnvironment', () => {
       DEPLOY_TIMEOUT: '',
       DATA_DIR: ' ',
       HISTORY_LIMIT: '',
+      HEADERS_TIMEOUT: '',
+      REQUEST_TIMEOUT: ' ',
     };
     expect(settings({ ...REQUIRED, ...blank, DEPLOY_COMMAND: '', ADMIN_TOKEN: '' })).toEqual(settings(REQUIRED));
     expect(problems({ GITHUB_SECRET: '', REPO_PATH: '  ' })).toEqual([
@@ -131,6 +139,16 @@ describe('parseEnvironment', () => {
     ['HISTORY_LIMIT', { HISTORY_LIMIT: 'many' }],
     ['HISTORY_LIMIT', { HISTORY_LIMIT: '1000001' }],
     ['HISTORY_LIMIT', { HISTORY_LIMIT: '99999999999999999999' }],
+    ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '0' }],
+    ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '-1' }],
+    ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '20s' }],
+    ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '3601' }],
+    ['REQUEST_TIMEOUT', { REQUEST_TIMEOUT: '0' }],
+    ['REQUEST_TIMEOUT', { REQUEST_TIMEOUT: 'a minute' }],
+    ['REQUEST_TIMEOUT', { REQUEST_TIMEOUT: '1e3' }],
+    ['REQUEST_TIMEOUT', { REQUEST_TIMEOUT: '7200' }],
+    ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '30', REQUEST_TIMEOUT: '10' }],
+    ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '61' }],
   ])('names %s when it is %j', (variable, changes) => {
     expect(problems({ ...REQUIRED, ...changes })).toEqual([expect.stringMatching(new RegExp(`^${variable}\\b`))]);
   });
@@ -205,6 +223,16 @@ describe('parseEnvironment', () => {
     expect(problems({ ...REQUIRED, HISTORY_LIMIT: 'lots' })).toEqual([
       'HISTORY_LIMIT must be an integer from 1 to 1000000 (got "lots")',
     ]);
+  });
+
+  it('explains a HEADERS_TIMEOUT above REQUEST_TIMEOUT', () => {
+    expect(problems({ ...REQUIRED, HEADERS_TIMEOUT: '30', REQUEST_TIMEOUT: '10' })).toEqual([
+      'HEADERS_TIMEOUT must not be greater than REQUEST_TIMEOUT, which includes the headers (got 30 and 10)',
+    ]);
+    expect(settings({ ...REQUIRED, HEADERS_TIMEOUT: '10', REQUEST_TIMEOUT: '10' })).toMatchObject({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 10_000,
+    });
   });
 
   it('rounds a tiny DEPLOY_TIMEOUT up to a whole millisecond instead of down to none', () => {
