@@ -65,10 +65,47 @@ function slowClient(
 }
 
 /** The raw HTTP/1.1 request text of a signed delivery: its head and its body. */
-function rawDelivery(sha: string, id: string): { head: string; body: string } {
-  const { headers, body } = signedDelivery(pushPayload({ after: sha }), { secret: LIVE_SECRET, id });
+function rawDelivery(sha: string, id: string, event = 'push'): { head: string; body: string } {
+  const payload = event === 'ping' ? { zen: 'Design for failure.' } : pushPayload({ after: sha });
+  const { headers, body } = signedDelivery(payload, { secret: LIVE_SECRET, id, event });
   const lines = Object.entries({ host: '127.0.0.1', ...headers, 'content-length': String(Buffer.byteLength(body)) });
   return { head: `POST /github HTTP/1.1\r\n${lines.map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`, body };
+}
+
+/**
+ * A client that sends one whole request on a keep-alive connection, reads its answer, then
+ * trickles the next request's bytes. `ms` counts from the start of the second request.
+ */
+function keepAliveThenSlow(port: number, first: string, second: string, stepMs: number): Promise<SlowResult> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(first));
+    let answer = '';
+    let secondStarted = 0;
+    let sent = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('the server kept a slow keep-alive client for 15 s'));
+    }, 15_000);
+    socket.on('data', (data) => {
+      answer += data.toString();
+      if (secondStarted === 0 && answer.includes('"status":"pong"')) {
+        if (!answer.startsWith('HTTP/1.1 200 OK\r\n')) reject(new Error(`the first request got ${answer}`));
+        answer = '';
+        secondStarted = Date.now();
+        timer = setInterval(() => {
+          if (sent < second.length && socket.writable) socket.write(second[sent++]!);
+        }, stepMs);
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearInterval(timer);
+      clearTimeout(giveUp);
+      if (secondStarted === 0) reject(new Error(`closed before answering the first request: ${answer}`));
+      else resolve({ ms: Date.now() - secondStarted, answer, sent });
+    });
+  });
 }
 
 /** Node's answer to a client past its timeout: 408 and the connection closed, or (mid-write) just the close. */
@@ -102,7 +139,8 @@ describe('slow clients are disconnected at HEADERS_TIMEOUT / REQUEST_TIMEOUT; ot
       const sha = await fixture.commitAndPush();
 
       // 8 clients trickling their headers (a request head of ~500 bytes at 20 bytes/s would
-      // take 25 s), 4 sending a signed body at 20 bytes/s, 4 that connect and say nothing.
+      // take 25 s), 4 sending a signed body at 20 bytes/s, 4 that connect and say nothing,
+      // 2 that trickle their second request on a keep-alive connection.
       const slowHeaders = Array.from({ length: 8 }, (_, i) => rawDelivery(sha, `slow-headers-${i}`));
       const slowBodies = Array.from({ length: 4 }, (_, i) => rawDelivery(sha, `slow-body-${i}`));
       const slow = [
@@ -115,6 +153,14 @@ describe('slow clients are disconnected at HEADERS_TIMEOUT / REQUEST_TIMEOUT; ot
         ...Array.from({ length: 4 }, async () =>
           expectTimedOut(await slowClient(service.port, '', '', 50), HEADERS_TIMEOUT_MS, 1),
         ),
+        // A ping answered on a keep-alive connection, then the next request trickled: the
+        // header timeout counts again for each request.
+        ...Array.from({ length: 2 }, async (_, i) => {
+          const ping = rawDelivery(sha, `keep-alive-ping-${i}`, 'ping');
+          const next = rawDelivery(sha, `slow-after-keep-alive-${i}`);
+          const result = await keepAliveThenSlow(service.port, ping.head + ping.body, next.head + next.body, 50);
+          expectTimedOut(result, HEADERS_TIMEOUT_MS, (next.head + next.body).length);
+        }),
       ];
 
       // Meanwhile, a normal signed delivery every 100 ms for 3 s: each answered at once.
