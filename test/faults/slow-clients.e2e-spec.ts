@@ -139,7 +139,7 @@ describe('slow clients are disconnected at HEADERS_TIMEOUT / REQUEST_TIMEOUT; ot
       const sha = await fixture.commitAndPush();
 
       // 8 clients trickling their headers (a request head of ~500 bytes at 20 bytes/s would
-      // take 25 s), 4 sending a signed body at 20 bytes/s, 4 that connect and say nothing,
+      // take 25 s), 4 sending a signed body at 20 bytes/s, 100 that connect and say nothing,
       // 2 that trickle their second request on a keep-alive connection.
       const slowHeaders = Array.from({ length: 8 }, (_, i) => rawDelivery(sha, `slow-headers-${i}`));
       const slowBodies = Array.from({ length: 4 }, (_, i) => rawDelivery(sha, `slow-body-${i}`));
@@ -150,7 +150,7 @@ describe('slow clients are disconnected at HEADERS_TIMEOUT / REQUEST_TIMEOUT; ot
         ...slowBodies.map(async ({ head, body }) =>
           expectTimedOut(await slowClient(service.port, head, body, 50), REQUEST_TIMEOUT_MS, (head + body).length),
         ),
-        ...Array.from({ length: 4 }, async () =>
+        ...Array.from({ length: 100 }, async () =>
           expectTimedOut(await slowClient(service.port, '', '', 50), HEADERS_TIMEOUT_MS, 1),
         ),
         // A ping answered on a keep-alive connection, then the next request trickled: the
