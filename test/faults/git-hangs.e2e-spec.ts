@@ -160,4 +160,46 @@ describe('git hangs: DEPLOY_TIMEOUT ends the whole process group, the next deplo
     },
     TEST_TIMEOUT,
   );
+
+  // Not the fetch: a local query before it. `git status` runs the core.fsmonitor hook, which
+  // here never answers (a stuck file-watcher daemon would do the same). DEPLOY_TIMEOUT bounds
+  // "git and command together", so it must end this deploy too.
+  it(
+    'a local git query that hangs before the fetch (a core.fsmonitor hook in git status)',
+    async () => {
+      fixture = await GitFixture.create();
+      const f = fixture;
+      const hold = join(f.root, 'hold');
+      const hook = join(f.root, 'fsmonitor.sh');
+      // Holds while `hold` exists: removing the fixture ends it, whatever the service did.
+      await writeFile(
+        hook,
+        `#!/bin/sh\necho $$ > "${f.root}/fsmonitor.pid"\nwhile [ -e "${hold}" ]; do sleep 0.05; done\n`,
+      );
+      await chmod(hook, 0o755);
+      await writeFile(hold, '');
+      live = await LiveService.start(f, { DEPLOY_TIMEOUT: String(DEPLOY_TIMEOUT_S) });
+      const service = live;
+      const before = await workTreeState(f);
+      await git(f.deploy, 'config', 'core.fsmonitor', hook);
+
+      const sha = await f.commitAndPush('behind a hung git status');
+      expect(await service.deliverPush(sha, 'hung-status')).toMatchObject({ answered: true, status: 202 });
+      const hookPid = await pidFrom(join(f.root, 'fsmonitor.pid'), 'git status runs the fsmonitor hook');
+
+      // The timeout, a SIGTERM grace and the output drain: well under 8 s.
+      const [failed] = await service.settled(1, 8000);
+      expect(failed).toMatchObject({ id: 1, status: 'failed', deliveries: ['hung-status'] });
+      expect(failed!.error).toMatch(new RegExp(`timed out after ${DEPLOY_TIMEOUT_S}s`));
+      await waitFor('the hung hook is gone', () => gone(hookPid), 3000);
+      await git(f.deploy, 'config', '--unset', 'core.fsmonitor');
+      expect(await workTreeState(f)).toEqual(before);
+
+      // And the queue is not stuck behind it.
+      const next = await f.commitAndPush('after the hang');
+      expect(await service.deliverPush(next, 'after-hang')).toMatchObject({ answered: true, status: 202 });
+      expect((await service.settled(2))[0]).toMatchObject({ id: 2, status: 'succeeded', headAfter: next });
+    },
+    TEST_TIMEOUT,
+  );
 });
