@@ -81,7 +81,7 @@ describe('git hangs: DEPLOY_TIMEOUT ends the whole process group, the next deplo
   let live: LiveService | undefined;
 
   afterEach(async () => {
-    live?.stop();
+    await live?.stop();
     live = undefined;
     await fixture?.remove();
     fixture = undefined;

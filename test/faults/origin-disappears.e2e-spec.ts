@@ -30,7 +30,7 @@ describe('the origin disappears (renamed) in the middle of a burst', () => {
   let live: LiveService | undefined;
 
   afterEach(async () => {
-    live?.stop();
+    await live?.stop();
     live = undefined;
     await fixture?.remove();
     fixture = undefined;

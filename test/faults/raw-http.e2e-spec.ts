@@ -44,7 +44,7 @@ describe('raw HTTP oddities on the webhook', () => {
   });
 
   afterAll(async () => {
-    live?.stop();
+    await live?.stop();
     await fixture?.remove();
   });
 

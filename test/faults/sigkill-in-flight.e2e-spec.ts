@@ -78,7 +78,7 @@ describe('SIGKILL while deliveries are still arriving, then a restart on the sam
   let live: LiveService | undefined;
 
   afterEach(async () => {
-    live?.stop();
+    await live?.stop();
     live = undefined;
     await fixture?.remove();
     fixture = undefined;

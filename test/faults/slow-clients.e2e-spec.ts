@@ -121,7 +121,7 @@ describe('slow clients are disconnected at HEADERS_TIMEOUT / REQUEST_TIMEOUT; ot
   let live: LiveService | undefined;
 
   afterEach(async () => {
-    live?.stop();
+    await live?.stop();
     live = undefined;
     await fixture?.remove();
     fixture = undefined;

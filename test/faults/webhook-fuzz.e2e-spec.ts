@@ -351,7 +351,7 @@ describe('property-based fuzz of POST /github against the running process', () =
   });
 
   afterAll(async () => {
-    live?.stop();
+    await live?.stop();
     await fixture?.remove();
   });
 
