@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Deployment } from '../../src/deploy/deployment.js';
@@ -22,27 +22,29 @@ interface Sent {
   exchange: Exchange;
 }
 
-/** Where the running deploy is when the process dies: the phase writes `marker` while it runs. */
+/**
+ * Where the running deploy is when the process dies. Each phase takes 0.1 s, and while the
+ * file `freeze` exists, the next one to start stops there, saying so in `frozen`: the test
+ * kills the process exactly then, with deliveries still arriving.
+ */
 interface Phase {
   name: string;
-  setUp(fixture: GitFixture, marker: string): Promise<Record<string, string>>;
+  setUp(fixture: GitFixture, freeze: string, frozen: string): Promise<Record<string, string>>;
 }
+
+const pause = (freeze: string, frozen: string): string =>
+  `if [ -e "${freeze}" ]; then touch "${frozen}"; while [ -e "${freeze}" ]; do sleep 0.02; done; fi; sleep 0.1`;
 
 const PHASES: Phase[] = [
   {
     name: 'the deploy command',
-    setUp: async (_fixture, marker) => ({
-      DEPLOY_COMMAND: `touch "${marker}"; sleep 0.3; rm -f "${marker}"`,
-    }),
+    setUp: async (_fixture, freeze, frozen) => ({ DEPLOY_COMMAND: pause(freeze, frozen) }),
   },
   {
     name: 'the git fetch',
-    setUp: async (fixture, marker) => {
+    setUp: async (fixture, freeze, frozen) => {
       const uploadPack = join(fixture.root, 'slow-upload-pack.sh');
-      await writeFile(
-        uploadPack,
-        `#!/bin/sh\ntouch "${marker}"\nsleep 0.3\nrm -f "${marker}"\nexec git upload-pack "$@"\n`,
-      );
+      await writeFile(uploadPack, `#!/bin/sh\n${pause(freeze, frozen)}\nexec git upload-pack "$@"\n`);
       await chmod(uploadPack, 0o755);
       await git(fixture.deploy, 'config', 'remote.origin.uploadpack', uploadPack);
       return {};
@@ -89,8 +91,8 @@ describe('SIGKILL while deliveries are still arriving, then a restart on the sam
     async (_name, phase) => {
       fixture = await GitFixture.create();
       const f = fixture;
-      const marker = join(f.root, 'in-phase');
-      live = await LiveService.start(f, await phase.setUp(f, marker));
+      const [freeze, frozen] = [join(f.root, 'freeze'), join(f.root, 'frozen')];
+      live = await LiveService.start(f, await phase.setUp(f, freeze, frozen));
       const service = live;
       const shas: string[] = [];
       for (let i = 1; i <= COMMITS; i += 1) shas.push(await f.commit(`stream ${i}`));
@@ -113,16 +115,19 @@ describe('SIGKILL while deliveries are still arriving, then a restart on the sam
       };
       const senders = Array.from({ length: SENDERS }, sender);
 
-      // Kill once the stream is well under way and the deploy is in the phase.
+      // Once the stream is well under way, the next deploy stops in the phase; then the kill.
       const accepted = (): number => sent.filter((s) => s.exchange.answered && s.exchange.status === 202).length;
       await waitFor(
-        `${MIN_ANSWERED_BEFORE_KILL} deliveries answered and a deploy in ${phase.name}`,
-        () => accepted() >= MIN_ANSWERED_BEFORE_KILL && existsSync(marker),
+        `${MIN_ANSWERED_BEFORE_KILL} deliveries answered`,
+        () => accepted() >= MIN_ANSWERED_BEFORE_KILL,
         20_000,
       );
+      await writeFile(freeze, '');
+      await waitFor(`a deploy in ${phase.name}`, () => existsSync(frozen), 20_000);
       const half = halfSent(service.port, shas.at(-1)!, 'half-sent');
       await half.sent;
       await service.crash();
+      await rm(freeze);
       killed = true;
       await Promise.all(senders);
       expect(await half.closed).toBe('');
@@ -160,7 +165,13 @@ describe('SIGKILL while deliveries are still arriving, then a restart on the sam
         const covering = deployments.filter((d) => d.id >= deploymentId && d.status === 'succeeded');
         const covered = await Promise.all(covering.map((d) => service.contains(d.headAfter!, sha)));
         if (!covered.includes(true)) {
-          throw new Error(`delivery ${id} (${sha}) of deployment ${deploymentId} (${own?.status}) was never deployed`);
+          const summary = deployments.map(
+            (d) => `${d.id} ${d.trigger} ${d.status} ${d.error ?? ''} ${d.headAfter?.slice(0, 7)}`,
+          );
+          throw new Error(
+            `delivery ${id} (${sha}) of deployment ${deploymentId} was never deployed; deployments:\n${summary.join('\n')}\n` +
+              `the service's last lines:\n${service.tail(30)}`,
+          );
         }
       };
 
