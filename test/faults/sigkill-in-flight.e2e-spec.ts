@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { chmod, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Deployment } from '../../src/deploy/deployment.js';
 import { pushPayload, signedDelivery } from '../fixtures/deliveries.js';
 import { git, GitFixture } from '../fixtures/git-fixture.js';
 import { LIVE_SECRET, LiveService, workTreeState, type Exchange } from '../fixtures/live-service.js';
+import { gone, pidFrom } from '../fixtures/processes.js';
 import { waitFor } from '../fixtures/wait.js';
 
 const TEST_TIMEOUT = 90_000;
@@ -198,6 +199,64 @@ describe('SIGKILL while deliveries are still arriving, then a restart on the sam
 
       expect(await workTreeState(f)).toEqual({ head: shas.at(-1), branch: f.branch, status: '' });
       expect(deployments.every((d) => d.status === 'succeeded' || d.error === 'interrupted')).toBe(true);
+    },
+    TEST_TIMEOUT,
+  );
+
+  // git checks the pushed commit's files out in path order, then writes the index, then moves
+  // HEAD. Killed in between, it leaves the files it wrote untracked (the index does not know
+  // them) under the old HEAD: every later pull refuses to overwrite them, unless the recovery
+  // removes them. The operator's own untracked files must survive that.
+  it(
+    'killed in the middle of the checkout (new files written, index and HEAD not yet): the recovery deployment deploys',
+    async () => {
+      fixture = await GitFixture.create();
+      const f = fixture;
+      const [hold, once, pidFile] = [join(f.root, 'hold'), join(f.root, 'filter-ran'), join(f.root, 'filter.pid')];
+      // A smudge filter on the last file of the commit hangs the first time it runs: the
+      // files before it are written by then, the index and HEAD are not.
+      const filter = join(f.root, 'hold-filter.sh');
+      await writeFile(
+        filter,
+        `#!/bin/sh\nif [ ! -e "${once}" ]; then : > "${once}"; echo $$ > "${pidFile}"; ` +
+          `while [ -e "${hold}" ]; do sleep 0.05; done; fi\nexec cat\n`,
+      );
+      await chmod(filter, 0o755);
+      await git(f.deploy, 'config', 'filter.hold.smudge', filter);
+      await git(f.deploy, 'config', 'filter.hold.clean', 'cat');
+      await writeFile(join(f.deploy, '.git', 'info', 'attributes'), 'z-last.txt filter=hold\n');
+      await writeFile(join(f.deploy, 'operator-notes.txt'), 'not in git, not to be touched\n');
+      await writeFile(hold, '');
+      live = await LiveService.start(f);
+      const service = live;
+      const before = await f.deployHead();
+
+      const sha = await f.commitAndPush('three new files', {
+        'a-first.txt': 'a\n',
+        'b-second.txt': 'b\n',
+        'z-last.txt': 'z\n',
+      });
+      expect(await service.deliverPush(sha, 'killed-mid-checkout')).toMatchObject({ answered: true, status: 202 });
+      const filterPid = await pidFrom(pidFile, 'the checkout is under way');
+      expect(await f.deployHead()).toBe(before);
+      expect(await git(f.deploy, 'status', '--porcelain')).toMatch(/^\?\? a-first\.txt$/m);
+
+      await service.crash();
+      await service.start();
+      // The recovery ends the hung checkout before anything else touches the work tree.
+      await waitFor('the hung checkout is killed', () => gone(filterPid), 20_000);
+      await rm(hold);
+
+      const [recovery, interrupted] = await service.settled(2);
+      expect(interrupted).toMatchObject({ id: 1, status: 'failed', error: 'interrupted' });
+      expect(recovery).toMatchObject({ id: 2, trigger: 'recovery', error: null, status: 'succeeded', headAfter: sha });
+      expect(await workTreeState(f)).toEqual({ head: sha, branch: f.branch, status: '?? operator-notes.txt' });
+      expect(await readFile(join(f.deploy, 'operator-notes.txt'), 'utf8')).toBe('not in git, not to be touched\n');
+
+      // And the pushes after it deploy too.
+      const next = await f.commitAndPush('after the recovery');
+      expect(await service.deliverPush(next, 'after-recovery')).toMatchObject({ answered: true, status: 202 });
+      expect((await service.settled(3))[0]).toMatchObject({ id: 3, status: 'succeeded', headAfter: next });
     },
     TEST_TIMEOUT,
   );
