@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PullStrategy } from '../../src/config/app-config.js';
 import { signedDelivery } from '../fixtures/deliveries.js';
@@ -199,6 +199,59 @@ describe('git hangs: DEPLOY_TIMEOUT ends the whole process group, the next deplo
       const next = await f.commitAndPush('after the hang');
       expect(await service.deliverPush(next, 'after-hang')).toMatchObject({ answered: true, status: 202 });
       expect((await service.settled(2))[0]).toMatchObject({ id: 2, status: 'succeeded', headAfter: next });
+    },
+    TEST_TIMEOUT,
+  );
+
+  // A hang in the checkout, after git wrote some of the pushed commit's files and before it
+  // wrote the index: a smudge filter (or a slow disk) does that. When DEPLOY_TIMEOUT kills
+  // git there, the files it wrote must not stay behind, untracked, to block every later pull.
+  it.each<PullStrategy>(['rebase', 'ff-only', 'reset'])(
+    '%s: a checkout that hangs half way (a smudge filter) is ended and undone; the next deploy works',
+    async (strategy) => {
+      fixture = await GitFixture.create();
+      const f = fixture;
+      const [hold, once, pidFile] = [join(f.root, 'hold'), join(f.root, 'filter-ran'), join(f.root, 'filter.pid')];
+      const filter = join(f.root, 'hold-filter.sh');
+      await writeFile(
+        filter,
+        `#!/bin/sh\nif [ ! -e "${once}" ]; then : > "${once}"; echo $$ > "${pidFile}"; ` +
+          `while [ -e "${hold}" ]; do sleep 0.05; done; fi\nexec cat\n`,
+      );
+      await chmod(filter, 0o755);
+      await git(f.deploy, 'config', 'filter.hold.smudge', filter);
+      await git(f.deploy, 'config', 'filter.hold.clean', 'cat');
+      await writeFile(join(f.deploy, '.git', 'info', 'attributes'), 'z-last.txt filter=hold\n');
+      // The operator's own untracked file: whatever undoes the checkout must leave it alone.
+      await writeFile(join(f.deploy, 'operator-notes.txt'), 'not in git\n');
+      await writeFile(hold, '');
+      live = await LiveService.start(f, { PULL_STRATEGY: strategy, DEPLOY_TIMEOUT: String(DEPLOY_TIMEOUT_S) });
+      const service = live;
+      const before = await workTreeState(f);
+
+      // In path order: a new file and a changed one are written before the filter hangs on z-last.txt.
+      const sha = await f.commitAndPush('new and changed files', {
+        'a-first.txt': 'a\n',
+        'file-1.txt': 'changed\n',
+        'z-last.txt': 'z\n',
+      });
+      expect(await service.deliverPush(sha, 'hung-checkout')).toMatchObject({ answered: true, status: 202 });
+      const filterPid = await pidFrom(pidFile, 'the checkout hangs');
+      const [failed] = await service.settled(1, 15_000);
+      expect(failed).toMatchObject({ id: 1, status: 'failed' });
+      expect(failed!.error).toMatch(new RegExp(`timed out after ${DEPLOY_TIMEOUT_S}s`));
+      await waitFor('the hung filter is gone', () => gone(filterPid), 3000);
+
+      // As before the deploy: same HEAD, no file of the half-done checkout, no lock.
+      expect(await workTreeState(f)).toEqual(before);
+      expect(before.status).toBe('?? operator-notes.txt');
+      expect(existsSync(join(f.deploy, '.git', 'index.lock'))).toBe(false);
+
+      await rm(hold);
+      const next = await f.commitAndPush('after the hang');
+      expect(await service.deliverPush(next, 'after-hang')).toMatchObject({ answered: true, status: 202 });
+      expect((await service.settled(2))[0]).toMatchObject({ id: 2, status: 'succeeded', headAfter: next });
+      expect(await workTreeState(f)).toEqual({ ...before, head: next });
     },
     TEST_TIMEOUT,
   );
