@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { type LoggerService } from '@nestjs/common';
-import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
+import { TimedExpressAdapter } from './common/timed-express-adapter.js';
 import type { AppConfig } from './config/app-config.js';
 import { lockDataDir } from './storage/data-dir-lock.js';
 import { openDatabase } from './storage/open-database.js';
@@ -22,7 +22,11 @@ export async function createApp(config: AppConfig, logger?: LoggerService): Prom
     db.close();
     throw error;
   }
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config, { db, unlock }), {
+  // GitHub sends at most 25 MiB and gives up after 10 s: HEADERS_TIMEOUT (20 s) and
+  // REQUEST_TIMEOUT (60 s) are generous, and a client trickling bytes cannot hold a
+  // connection (and its buffered body) for longer. Node answers it 408 and closes.
+  const adapter = new TimedExpressAdapter(config);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config, { db, unlock }), adapter, {
     // The webhook reads its own raw bytes (and caps them at 25 MiB) before anything
     // parses them. The few other bodies (login, deploy now) are read by readSmallBody().
     bodyParser: false,
@@ -35,10 +39,5 @@ export async function createApp(config: AppConfig, logger?: LoggerService): Prom
   app.disable('x-powered-by');
   // No JSON answer is worth a conditional GET, and Express would hash every body for its ETag.
   app.set('etag', false);
-  // GitHub sends at most 25 MiB and gives up after 10 s: a minute is generous, and a
-  // client trickling bytes cannot hold a connection (and its buffered body) for longer.
-  const server = app.getHttpServer() as Server;
-  server.requestTimeout = 60_000;
-  server.headersTimeout = 20_000;
   return app;
 }

@@ -29,6 +29,10 @@ export interface AppConfig {
   historyLimit: number;
   logFormat: LogFormat;
   logLevel: LogLevel;
+  /** How long a client may take to send its request headers (Node's server.headersTimeout). */
+  headersTimeoutMs: number;
+  /** How long a client may take to send its whole request, body included (server.requestTimeout). */
+  requestTimeoutMs: number;
 }
 
 /** Names of the variables whose values must never be echoed anywhere. */

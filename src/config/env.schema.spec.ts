@@ -35,6 +35,8 @@ describe('parseEnvironment', () => {
       historyLimit: 1000,
       logFormat: 'pretty',
       logLevel: 'info',
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 60_000,
     });
   });
 
@@ -54,6 +56,8 @@ describe('parseEnvironment', () => {
       HISTORY_LIMIT: '25',
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'debug',
+      HEADERS_TIMEOUT: '2.5',
+      REQUEST_TIMEOUT: '90',
     };
     expect(settings(env)).toEqual({
       githubSecret: SECRET,
@@ -71,6 +75,8 @@ describe('parseEnvironment', () => {
       historyLimit: 25,
       logFormat: 'json',
       logLevel: 'debug',
+      headersTimeoutMs: 2500,
+      requestTimeoutMs: 90_000,
     });
   });
 
@@ -86,6 +92,8 @@ describe('parseEnvironment', () => {
       HISTORY_LIMIT: '',
       LOG_FORMAT: '',
       LOG_LEVEL: ' ',
+      HEADERS_TIMEOUT: '',
+      REQUEST_TIMEOUT: ' ',
     };
     expect(settings({ ...REQUIRED, ...blank, DEPLOY_COMMAND: '', ADMIN_TOKEN: '' })).toEqual(settings(REQUIRED));
     expect(problems({ GITHUB_SECRET: '', REPO_PATH: '  ' })).toEqual([
@@ -144,6 +152,16 @@ describe('parseEnvironment', () => {
     ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'log' }],
     ['LOG_LEVEL', { LOG_LEVEL: '30' }],
+    ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '0' }],
+    ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '-1' }],
+    ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '20s' }],
+    ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '3601' }],
+    ['REQUEST_TIMEOUT', { REQUEST_TIMEOUT: '0' }],
+    ['REQUEST_TIMEOUT', { REQUEST_TIMEOUT: 'a minute' }],
+    ['REQUEST_TIMEOUT', { REQUEST_TIMEOUT: '1e3' }],
+    ['REQUEST_TIMEOUT', { REQUEST_TIMEOUT: '7200' }],
+    ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '30', REQUEST_TIMEOUT: '10' }],
+    ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '61' }],
   ])('names %s when it is %j', (variable, changes) => {
     expect(problems({ ...REQUIRED, ...changes })).toEqual([expect.stringMatching(new RegExp(`^${variable}\\b`))]);
   });
@@ -249,6 +267,16 @@ describe('parseEnvironment', () => {
       'LOG_FORMAT must be one of json, pretty (got "xml")',
       'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")',
     ]);
+  });
+
+  it('explains a HEADERS_TIMEOUT above REQUEST_TIMEOUT', () => {
+    expect(problems({ ...REQUIRED, HEADERS_TIMEOUT: '30', REQUEST_TIMEOUT: '10' })).toEqual([
+      'HEADERS_TIMEOUT must not be greater than REQUEST_TIMEOUT, which includes the headers (got 30 and 10)',
+    ]);
+    expect(settings({ ...REQUIRED, HEADERS_TIMEOUT: '10', REQUEST_TIMEOUT: '10' })).toMatchObject({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 10_000,
+    });
   });
 
   it('rounds a tiny DEPLOY_TIMEOUT up to a whole millisecond instead of down to none', () => {

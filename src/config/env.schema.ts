@@ -25,6 +25,8 @@ export interface EnvSettings {
   historyLimit: number;
   logFormat: LogFormat;
   logLevel: LogLevel;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -122,6 +124,15 @@ export function parseEnvironment(env: Environment, cwd = process.cwd()): EnvSett
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${rawLogLevel}")`);
   }
 
+  // Slow clients: how long a client may take to send its headers, and its whole request.
+  const headersTimeout = seconds(env, 'HEADERS_TIMEOUT', '20', problems);
+  const requestTimeout = seconds(env, 'REQUEST_TIMEOUT', '60', problems);
+  if (headersTimeout !== undefined && requestTimeout !== undefined && headersTimeout > requestTimeout) {
+    problems.push(
+      `HEADERS_TIMEOUT must not be greater than REQUEST_TIMEOUT, which includes the headers (got ${headersTimeout} and ${requestTimeout})`,
+    );
+  }
+
   if (problems.length > 0) return problems;
   return {
     githubSecret: githubSecret!,
@@ -140,5 +151,18 @@ export function parseEnvironment(env: Environment, cwd = process.cwd()): EnvSett
     historyLimit,
     logFormat: logFormat!,
     logLevel: logLevel!,
+    headersTimeoutMs: Math.ceil(headersTimeout! * 1000),
+    requestTimeoutMs: Math.ceil(requestTimeout! * 1000),
   };
+}
+
+/** A number of seconds above 0 and at most an hour; undefined (and a problem) when it is not. */
+function seconds(env: Environment, name: string, fallback: string, problems: string[]): number | undefined {
+  const raw = value(env, name) ?? fallback;
+  const parsed = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || parsed <= 0 || parsed > 3600) {
+    problems.push(`${name} must be a number of seconds above 0 and at most 3600 (got "${raw}")`);
+    return undefined;
+  }
+  return parsed;
 }
