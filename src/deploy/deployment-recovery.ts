@@ -127,7 +127,7 @@ export class DeploymentRecovery {
     // leaves at most lock files.
     if (activity?.phase === 'git' || activity?.phase === 'fetch') {
       const cleared = await this.git
-        .clearInterruptedUpdate({ workTree: activity.phase === 'git' })
+        .clearInterruptedUpdate({ locks: true, workTree: activity.phase === 'git' })
         .catch((error: Error) => [`could not clean up: ${error.message}`]);
       notes.push(...cleared);
     }

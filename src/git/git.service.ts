@@ -14,6 +14,9 @@ export type UpdateControl = Pick<ProcessOptions, 'signal' | 'output' | 'onSpawn'
 /** How much of a failed git command's output becomes the deployment's error. */
 const ERROR_OUTPUT_CHARS = 2000;
 
+/** How long the clean-up after a failed or interrupted update may take, git hooks included. */
+const CLEAN_UP_TIMEOUT_MS = 60_000;
+
 /** Keeps `git fetch` and `git merge` from starting git's housekeeping on the way; see maintain(). */
 const DEFERRED_MAINTENANCE = ['-c', 'maintenance.auto=false', '-c', 'gc.auto=0'];
 
@@ -184,36 +187,60 @@ export class GitService {
   /**
    * Fetches the branch into `refs/remotes/origin/<branch>` (and FETCH_HEAD). Touches
    * neither HEAD, the index nor the work tree, so it may run while they are inspected.
+   * A fetch that was stopped leaves no ref lock behind to break the next one.
    */
   async fetch(branch: string, control: UpdateControl): Promise<void> {
-    await this.runGit(
-      [...DEFERRED_MAINTENANCE, 'fetch', '--no-tags', 'origin', `+refs/heads/${branch}:${trackingRef(branch)}`],
-      control,
-    );
+    const args = [
+      ...DEFERRED_MAINTENANCE,
+      'fetch',
+      '--no-tags',
+      'origin',
+      `+refs/heads/${branch}:${trackingRef(branch)}`,
+    ];
+    try {
+      await this.runGit(args, control);
+    } catch (error) {
+      if (control.signal.aborted) await this.tidyUp({ locks: true, workTree: false }, control);
+      throw error;
+    }
   }
 
   /**
    * Moves the work tree to the fetched tip with the chosen strategy: the second half of
    * `git pull --rebase` / `git pull --ff-only`, or `git reset --hard`. Like `git pull
    * --rebase`, the rebase strategy fast-forwards when it can, and otherwise replays only
-   * the local commits, from the fork point found in the remote-tracking reflog. On failure
-   * the work tree is left as it was (an interrupted rebase is aborted).
+   * the local commits, from the fork point found in the remote-tracking reflog. On failure,
+   * a timeout included, the work tree is put back as it was (it was clean before).
    */
   async integrate(strategy: PullStrategy, branch: string, control: UpdateControl): Promise<void> {
-    const tracking = trackingRef(branch);
+    try {
+      await this.moveTo(strategy, trackingRef(branch), control);
+    } catch (error) {
+      // Locks only when git was killed: a git that failed by itself removed its own.
+      await this.tidyUp({ locks: control.signal.aborted, workTree: true }, control);
+      throw error;
+    }
+  }
+
+  private async moveTo(strategy: PullStrategy, tracking: string, control: UpdateControl): Promise<void> {
     if (strategy === 'reset') return this.runGit(['reset', '--hard', tracking], control);
     try {
       await this.runGit([...DEFERRED_MAINTENANCE, 'merge', '--ff-only', '--no-edit', tracking], control);
     } catch (error) {
-      if (strategy === 'ff-only' || (await this.isFastForward(tracking, control.signal))) throw error;
-      control.output(`hookdeploy: not a fast-forward: rebasing the local commits onto ${tracking}\n`);
-      try {
-        await this.runGit([...DEFERRED_MAINTENANCE, 'rebase', '--no-autostash', '--fork-point', tracking], control);
-      } catch (rebaseError) {
-        await this.abortRebase();
-        throw rebaseError;
+      if (strategy === 'ff-only' || control.signal.aborted || (await this.isFastForward(tracking, control.signal))) {
+        throw error;
       }
+      control.output(`hookdeploy: not a fast-forward: rebasing the local commits onto ${tracking}\n`);
+      await this.runGit([...DEFERRED_MAINTENANCE, 'rebase', '--no-autostash', '--fork-point', tracking], control);
     }
+  }
+
+  /** clearInterruptedUpdate() after a failed step, told in the deployment's log. */
+  private async tidyUp(what: { locks: boolean; workTree: boolean }, control: UpdateControl): Promise<void> {
+    const done = await this.clearInterruptedUpdate(what).catch((error: Error) => [
+      `could not clean up: ${error.message}`,
+    ]);
+    for (const line of done) control.output(`hookdeploy: ${line}\n`);
   }
 
   /**
@@ -226,31 +253,37 @@ export class GitService {
   }
 
   /**
-   * After a crash during an update: removes the lock files the killed git left and, when
-   * git was moving the work tree (`workTree`), aborts a rebase it left half done and puts
-   * back the tracked files it had half moved (git only moves a tree found clean, so
-   * nothing of the operator's is lost). Only safe once no git process of this work tree
-   * runs. Returns what it did, for the log.
+   * After a crash, a timeout or a failure during an update: removes the lock files the
+   * killed git left (`locks`) and, when git was moving the work tree (`workTree`), aborts
+   * a rebase it left half done, puts back the tracked files it had half moved and removes
+   * the new files it had written (git only moves a tree found clean, so nothing of the
+   * operator's is lost). Only safe once no git process of this work tree runs. Returns
+   * what it did, for the log. Bounded in time itself: the deploy's deadline may be past.
    */
-  async clearInterruptedUpdate({ workTree }: { workTree: boolean }): Promise<string[]> {
+  async clearInterruptedUpdate({ locks, workTree }: { locks: boolean; workTree: boolean }): Promise<string[]> {
+    const signal = AbortSignal.timeout(CLEAN_UP_TIMEOUT_MS);
     const done: string[] = [];
-    const gitDir = resolve(this.repoPath, (await this.git().raw(['rev-parse', '--git-dir'])).trim());
-    for (const lock of await findLocks(gitDir)) {
-      await rm(lock, { force: true });
-      done.push(`removed the stale ${lock}`);
+    if (locks) {
+      const gitDir = resolve(this.repoPath, (await this.query(['rev-parse', '--git-dir'], signal)).trim());
+      for (const lock of await findLocks(gitDir)) {
+        await rm(lock, { force: true });
+        done.push(`removed the stale ${lock}`);
+      }
     }
     if (!workTree) return done;
     if (await this.rebasedBranch()) {
-      await this.abortRebase();
+      // Fails harmlessly with "no rebase in progress" when it was already gone.
+      await this.query(['rebase', '--abort'], signal).catch(() => undefined);
       done.push('aborted the rebase it left in progress');
     }
-    const status = await this.git().raw(['status', '--porcelain=v2', '--branch', '--untracked-files=no']);
+    const status = await this.query(['status', '--porcelain=v2', '--branch', '--untracked-files=no'], signal);
     if (parseStatus(status).changes.length > 0) {
-      await this.git().raw(['reset', '--hard', '--quiet', 'HEAD']);
+      await this.query(['reset', '--hard', '--quiet', 'HEAD'], signal);
       done.push(`put the tracked files back to HEAD ${(await this.head()).slice(0, 7)}`);
     }
-    for (const path of await this.removeCheckedOutLeftovers())
-      done.push(`removed ${path}, written by the killed checkout`);
+    for (const path of await this.removeCheckedOutLeftovers(signal)) {
+      done.push(`removed ${path}, written by the interrupted checkout`);
+    }
     return done;
   }
 
@@ -260,11 +293,10 @@ export class GitService {
    * files the fetched commit adds that are byte for byte its version (the operator's own
    * untracked files, or a half-written one, stay; the next deploy then says which).
    */
-  private async removeCheckedOutLeftovers(): Promise<string[]> {
+  private async removeCheckedOutLeftovers(signal: AbortSignal): Promise<string[]> {
     // ":000000 100644 <old> <blob> A" NUL path NUL, for each file FETCH_HEAD adds to HEAD.
-    const diff = await this.git()
-      .raw(['diff', '--raw', '--no-abbrev', '-z', '--no-renames', '--diff-filter=A', 'HEAD', 'FETCH_HEAD'])
-      .catch(() => '');
+    const args = ['diff', '--raw', '--no-abbrev', '-z', '--no-renames', '--diff-filter=A', 'HEAD', 'FETCH_HEAD'];
+    const diff = await this.query(args, signal).catch(() => '');
     const fields = diff.split('\0');
     const written: { path: string; blob: string }[] = [];
     for (let index = 0; index + 1 < fields.length; index += 2) {
@@ -277,7 +309,8 @@ export class GitService {
     const removed: string[] = [];
     for (let start = 0; start < written.length; start += 200) {
       const batch = written.slice(start, start + 200);
-      const hashes = (await this.git().raw(['hash-object', '--', ...batch.map((file) => file.path)])).split('\n');
+      const paths = batch.map((file) => file.path);
+      const hashes = (await this.query(['hash-object', '--', ...paths], signal)).split('\n');
       for (const [index, file] of batch.entries()) {
         if (hashes[index]?.trim() !== file.blob) continue;
         await rm(resolve(this.repoPath, file.path));
@@ -298,13 +331,6 @@ export class GitService {
       if (ref.trim().startsWith('refs/heads/')) return ref.trim().slice('refs/heads/'.length);
     }
     return undefined;
-  }
-
-  private async abortRebase(): Promise<void> {
-    // Fails harmlessly with "no rebase in progress" when the pull stopped before rebasing.
-    await this.git()
-      .raw(['rebase', '--abort'])
-      .catch(() => undefined);
   }
 
   /** Whether `sha` is `commitish` or an ancestor of it; throws when `sha` is not in the repository. */
