@@ -255,4 +255,44 @@ describe('git hangs: DEPLOY_TIMEOUT ends the whole process group, the next deplo
     },
     TEST_TIMEOUT,
   );
+
+  it(
+    'SIGTERM while the fetch hangs: the stop waits for DEPLOY_TIMEOUT at most, leaves no process behind, exits 0',
+    async () => {
+      fixture = await GitFixture.create();
+      const f = fixture;
+      const script = join(f.root, 'hang.sh');
+      await writeFile(script, hangingScript(f.root, true));
+      await chmod(script, 0o755);
+      await git(f.deploy, 'config', 'remote.origin.uploadpack', script);
+      live = await LiveService.start(f, { DEPLOY_TIMEOUT: '2' });
+      const service = live;
+      const before = await workTreeState(f);
+
+      const sha = await f.commitAndPush('never fetched');
+      expect(await service.deliverPush(sha, 'hung-at-stop')).toMatchObject({ answered: true, status: 202 });
+      const scriptPid = await pidFrom(join(f.root, 'script.pid'), 'the fetch hangs');
+      const sleepPid = await pidFrom(join(f.root, 'sleep.pid'), 'the sleep runs');
+      const recorded = [sleepPid, ...ancestry(scriptPid, processGroupOf(scriptPid)!)];
+
+      const stopping = Date.now();
+      service.service.child.kill('SIGTERM');
+      expect(await service.service.exitCode(15_000)).toBe(0);
+      // DEPLOY_TIMEOUT (2 s, counted from the deploy's start), SIGTERM ignored, then SIGKILL.
+      expect(Date.now() - stopping).toBeLessThan(8000);
+      await waitFor('every process of the hung fetch is gone', () => recorded.every(gone), 3000);
+      expect(await workTreeState(f)).toEqual(before);
+
+      // The next process shows the deployment failed by the timeout, not interrupted, and deploys.
+      await git(f.deploy, 'config', '--unset', 'remote.origin.uploadpack');
+      await service.start();
+      const [failed] = await service.settled(1);
+      expect(failed).toMatchObject({ id: 1, status: 'failed', deliveries: ['hung-at-stop'] });
+      expect(failed!.error).toMatch(/timed out after 2s/);
+      const next = await f.commitAndPush('after the stop');
+      expect(await service.deliverPush(next, 'after-stop')).toMatchObject({ answered: true, status: 202 });
+      expect((await service.settled(2))[0]).toMatchObject({ id: 2, status: 'succeeded', headAfter: next });
+    },
+    TEST_TIMEOUT,
+  );
 });
