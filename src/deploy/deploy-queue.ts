@@ -178,9 +178,11 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
 
   private async work(): Promise<void> {
     // At shutdown the loop stops before the next deployment; it stays queued in the store.
+    let afterAnother = false;
     for (let next = this.store.nextQueued(); next && this.accepting; next = this.store.nextQueued()) {
       try {
-        await this.runner.run(next);
+        await this.runner.run(next, afterAnother);
+        afterAnother = true;
       } catch (error) {
         // run() records its own failures; reaching here means the store itself failed.
         this.logger.error({

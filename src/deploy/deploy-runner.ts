@@ -19,6 +19,13 @@ export function describe(deployment: DeploymentSummary): string {
   return `deployment ${deployment.id} (${cause})`;
 }
 
+/** Where a deployment found HEAD, where it left it, and the commit it had to reach. */
+interface Moved {
+  headBefore: string;
+  headAfter: string;
+  requestedSha: string;
+}
+
 /** Why a deployment failed; its message becomes the deployment's `error`. */
 class DeployFailure extends Error {
   constructor(
@@ -31,6 +38,11 @@ class DeployFailure extends Error {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** For `.catch()`: a git query that failed before anything moved fails the deployment. */
+function failed(error: unknown): never {
+  throw new DeployFailure(errorMessage(error));
 }
 
 /** Runs one deployment: git step, check, then DEPLOY_COMMAND, all under DEPLOY_TIMEOUT. */
@@ -63,8 +75,11 @@ export class DeployRunner {
     return this.live.get(deploymentId)?.toString();
   }
 
-  /** Never throws, unless the store fails: every outcome ends in the store as succeeded or failed. */
-  async run(queued: DeploymentSummary): Promise<DeploymentSummary> {
+  /**
+   * Never throws, unless the store fails: every outcome ends in the store as succeeded or
+   * failed. `afterAnother`: it waited while another deployment ran.
+   */
+  async run(queued: DeploymentSummary, afterAnother = false): Promise<DeploymentSummary> {
     const deployment = this.store.update(queued.id, { status: 'running', startedAt: new Date().toISOString() });
     const label = describe(deployment);
     const log = new LiveLog(deployment.id, this.store, this.events);
@@ -81,7 +96,7 @@ export class DeployRunner {
     });
     const control = { signal: deadline.signal, output: log.append };
     try {
-      const moved = await this.updateWorkTree(deployment, control);
+      const moved = await this.updateWorkTree(deployment, control, afterAnother);
       ({ headBefore, headAfter } = moved);
       await this.maintain(deployment.id, control);
       const command = this.config.deployCommand;
@@ -122,31 +137,65 @@ export class DeployRunner {
   }
 
   /**
-   * Checks the work tree and fetches at the same time (the fetch touches neither HEAD nor
-   * the work tree), then moves it. Returns where HEAD was and is, and the commit the
-   * deployment had to reach (for a manual one, the fetched tip).
+   * Checks the work tree and moves it to the requested commit. Returns where HEAD was and
+   * is, and the commit the deployment had to reach (for a manual one, the fetched tip).
    */
   private async updateWorkTree(
     deployment: DeploymentSummary,
     control: Pick<UpdateControl, 'signal' | 'output'>,
-  ): Promise<{ headBefore: string; headAfter: string; requestedSha: string }> {
-    const branch = this.config.deployBranch;
+    afterAnother: boolean,
+  ): Promise<Moved> {
+    const { requestedSha } = deployment;
+    if (!afterAnother || requestedSha === null) return this.fetchWhileChecking(deployment, control);
+    // It waited behind another deployment, whose fetch of the branch tip may well have
+    // brought every commit its deliveries pushed (a burst): then there is nothing to fetch.
+    const headBefore = this.checkWorkTree(await this.git.state(control.signal).catch(failed));
+    this.store.update(deployment.id, { headBefore });
+    const pushed = this.store.requestedCommits(deployment.id);
+    if (pushed.length > 0 && (await this.git.containsAll(headBefore, pushed, control.signal))) {
+      control.output(
+        `hookdeploy: HEAD ${headBefore.slice(0, 7)} already contains every pushed commit: nothing to fetch\n`,
+      );
+      return { headBefore, headAfter: headBefore, requestedSha };
+    }
+    const fetched = this.git.fetch(this.config.deployBranch, {
+      ...control,
+      onSpawn: this.track(deployment.id, 'fetch'),
+    });
+    return this.moveAndVerify(deployment, control, headBefore, fetched);
+  }
+
+  /** The fetch runs while the work tree is checked: it touches neither HEAD nor the work tree. */
+  private async fetchWhileChecking(
+    deployment: DeploymentSummary,
+    control: Pick<UpdateControl, 'signal' | 'output'>,
+  ): Promise<Moved> {
     const stopFetch = new AbortController();
-    const fetched = this.git.fetch(branch, {
+    const fetched = this.git.fetch(this.config.deployBranch, {
       ...control,
       signal: AbortSignal.any([control.signal, stopFetch.signal]),
       onSpawn: this.track(deployment.id, 'fetch'),
     });
     let headBefore: string;
     try {
-      headBefore = this.checkWorkTree(await this.git.state(control.signal));
+      headBefore = this.checkWorkTree(await this.git.state(control.signal).catch(failed));
     } catch (error) {
       // Nothing may move this work tree: the fetch is not needed any more.
       stopFetch.abort();
       await fetched.catch(() => undefined);
-      throw error instanceof DeployFailure ? error : new DeployFailure(errorMessage(error));
+      throw error;
     }
     this.store.update(deployment.id, { headBefore });
+    return this.moveAndVerify(deployment, control, headBefore, fetched);
+  }
+
+  private async moveAndVerify(
+    deployment: DeploymentSummary,
+    control: Pick<UpdateControl, 'signal' | 'output'>,
+    headBefore: string,
+    fetched: Promise<void>,
+  ): Promise<Moved> {
+    const branch = this.config.deployBranch;
     try {
       await fetched;
       const onSpawn = this.track(deployment.id, 'git');

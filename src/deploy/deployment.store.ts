@@ -134,6 +134,14 @@ export class DeploymentStore {
     ).all({ outcome: query.outcome ?? null, before: query.before ?? null, limit: query.limit }) as StoredDelivery[];
   }
 
+  /** The distinct commits the deployment's accepted deliveries pushed. */
+  requestedCommits(id: number): string[] {
+    const rows = this.sql(
+      "SELECT DISTINCT sha FROM deliveries WHERE deployment_id = ? AND outcome = 'queued' AND sha IS NOT NULL",
+    ).all(id) as { sha: string }[];
+    return rows.map((row) => row.sha);
+  }
+
   get(id: number): Deployment | undefined {
     const row = this.sql(`SELECT ${SUMMARY_COLUMNS} FROM deployments WHERE id = ?`).get(id) as
       DeploymentRow | undefined;

@@ -359,6 +359,13 @@ export class GitService {
     return tip.trim() || undefined;
   }
 
+  /** Whether every one of `commits` is `head` or an ancestor of it; false when one is not in the repository. */
+  async containsAll(head: string, commits: readonly string[], signal: AbortSignal): Promise<boolean> {
+    // The commits reachable from them and not from `head`: none when it contains them all.
+    const missing = await this.query(['rev-list', '--count', ...commits, '--not', head], signal).catch(() => undefined);
+    return missing?.trim() === '0';
+  }
+
   /** Whether HEAD is `commitish` or an ancestor of it: a merge to it would fast-forward. */
   private async isFastForward(commitish: string, signal: AbortSignal): Promise<boolean> {
     // Prints the commits of HEAD that `commitish` lacks; `merge-base --is-ancestor` would print nothing.

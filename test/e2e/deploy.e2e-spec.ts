@@ -68,6 +68,58 @@ describe('deploys', () => {
     });
   });
 
+  describe('a deployment that waited behind another', () => {
+    const holdFirstDeploy = async () => {
+      await start({ env: { DEPLOY_COMMAND: 'while [ ! -e "$RELEASE_FILE" ]; do sleep 0.05; done' } });
+      process.env.RELEASE_FILE = join(t.fixture.root, 'release');
+    };
+    afterEach(() => {
+      delete process.env.RELEASE_FILE;
+    });
+
+    it('does not fetch again when the fetch before it brought every commit its deliveries pushed', async () => {
+      await holdFirstDeploy();
+      const [one, two, three] = [
+        await t.fixture.commit('one'),
+        await t.fixture.commit('two'),
+        await t.fixture.commit('three'),
+      ];
+      await t.fixture.push();
+      const a = await t.deliverPush({ after: one });
+      // The first deploy fetched the branch tip, `three`, and holds in its command.
+      await waitFor('the first deploy runs its command', async () => (await t.fixture.deployHead()) === three);
+      // Out of order, as concurrent deliveries may arrive: the waiting one targets `two`, the last received.
+      const c = await t.deliverPush({ after: three });
+      const b = await t.deliverPush({ after: two });
+      expect(b.body.deploymentId).toBe(c.body.deploymentId);
+
+      await writeFile(process.env.RELEASE_FILE!, '');
+      const waiting = await t.settled(b.body.deploymentId);
+      expect(t.store.get(a.body.deploymentId)).toMatchObject({ status: 'succeeded', headAfter: three });
+      expect(waiting).toMatchObject({ status: 'succeeded', requestedSha: two, headBefore: three, headAfter: three });
+      expect(waiting.log).toContain('already contains every pushed commit: nothing to fetch');
+      expect(waiting.log).not.toContain(' fetch ');
+    });
+
+    it('fetches when one of its commits came after that fetch, even if the last one received did not', async () => {
+      await holdFirstDeploy();
+      const one = await t.fixture.commitAndPush('one');
+      await t.deliverPush({ after: one });
+      await waitFor('the first deploy runs its command', async () => (await t.fixture.deployHead()) === one);
+      const later = await t.fixture.commitAndPush('pushed while the first deploy runs');
+      const b = await t.deliverPush({ after: later });
+      // A redelivered older push, received last: HEAD has it, but not `later`.
+      const c = await t.deliverPush({ after: one });
+      expect(c.body.deploymentId).toBe(b.body.deploymentId);
+
+      await writeFile(process.env.RELEASE_FILE!, '');
+      const waiting = await t.settled(b.body.deploymentId);
+      expect(waiting).toMatchObject({ status: 'succeeded', requestedSha: one, headBefore: one, headAfter: later });
+      expect(waiting.log).toContain(' fetch --no-tags origin');
+      expect(await t.fixture.deployHead()).toBe(later);
+    });
+  });
+
   it('deploys a signed 20 MB push (parsed on a worker thread) while small deliveries keep being answered', async () => {
     await start();
     const sha = await t.fixture.commitAndPush();

@@ -4,7 +4,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PullStrategy } from '../../src/config/app-config.js';
 import type { Deployment } from '../../src/deploy/deployment.js';
-import { GitFixture } from '../fixtures/git-fixture.js';
+import { git, GitFixture } from '../fixtures/git-fixture.js';
 import { LiveService, workTreeState, type Exchange } from '../fixtures/live-service.js';
 import { waitFor } from '../fixtures/wait.js';
 
@@ -130,16 +130,20 @@ describe('the origin disappears (renamed) in the middle of a burst', () => {
       const service = live;
 
       const shas: string[] = [];
-      for (let i = 1; i <= 30; i += 1) shas.push(await f.commit(`stream ${i}`));
+      for (let i = 1; i <= 15; i += 1) shas.push(await f.commit(`stream ${i}`));
       await f.push();
       const answers: Exchange[] = [];
       let renamedAt = -1;
-      for (const [i, sha] of shas.entries()) {
-        answers.push(await service.deliverPush(sha, `stream-${i + 1}`, { timeoutMs: 5000 }));
+      for (let i = 0; i < 30; i += 1) {
+        answers.push(await service.deliverPush(shas[i]!, `stream-${i + 1}`, { timeoutMs: 5000 }));
         if (i === 14) {
-          // Mid-stream, while a deployment is running or waiting.
+          // Mid-stream, while a deployment is running or waiting. The next commits reach the
+          // moved origin only: the deployments for them must fetch, and cannot. (A deployment
+          // whose commit an earlier fetch already brought needs no origin, and succeeds.)
           await rename(f.origin, moved);
           renamedAt = (await service.deployments()).length;
+          for (let j = 16; j <= 30; j += 1) shas.push(await f.commit(`stream ${j}`));
+          await git(f.dev, 'push', '--quiet', moved, `HEAD:refs/heads/${f.branch}`);
         }
         await new Promise((done) => setTimeout(done, 15));
       }

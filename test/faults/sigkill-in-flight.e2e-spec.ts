@@ -124,13 +124,25 @@ describe('SIGKILL while deliveries are still arriving, then a restart on the sam
         20_000,
       );
       await writeFile(freeze, '');
+      // A commit none of the deployments so far can have fetched: the next one must fetch
+      // (and, in the fetch phase, stop there), whatever the earlier fetches brought.
+      const extra: Sent = {
+        id: 'pushed-mid-stream',
+        sha: await f.commitAndPush('pushed mid-stream'),
+        exchange: { answered: false, error: 'pending', ms: 0 },
+      };
+      shas.push(extra.sha);
+      sent.push(extra);
+      const extraSent = service.deliverPush(extra.sha, extra.id, { timeoutMs: 10_000 }).then((exchange) => {
+        extra.exchange = exchange;
+      });
       await waitFor(`a deploy in ${phase.name}`, () => existsSync(frozen), 20_000);
       const half = halfSent(service.port, shas.at(-1)!, 'half-sent');
       await half.sent;
       await service.crash();
       await rm(freeze);
       killed = true;
-      await Promise.all(senders);
+      await Promise.all([...senders, extraSent]);
       expect(await half.closed).toBe('');
 
       const answered = sent.filter((s) => s.exchange.answered);
