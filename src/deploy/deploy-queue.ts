@@ -84,13 +84,7 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
    */
   async accept(push: PushRequest): Promise<Acceptance> {
     if (!this.accepting) throw new ShuttingDownError();
-    let acceptance: Acceptance & { joined: boolean };
-    try {
-      acceptance = await this.commits.run(() => this.record(push));
-    } catch (error) {
-      this.logger.error(`could not record: ${(error as Error).message}`);
-      throw new NotRecordedError();
-    }
+    const acceptance = await this.recorded(() => this.record(push));
     const { status, deploymentId, joined } = acceptance;
     if (status === 'queued') {
       this.logger.log({
@@ -110,10 +104,9 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
       this.store.recordDelivery({ ...record, outcome: 'duplicate', statusCode: 200, deploymentId: covering.id });
       return { status: 'duplicate', deploymentId: covering.id, joined: false };
     }
-    const waiting = this.store.nextQueued();
-    const deploymentId = waiting
-      ? this.store.update(waiting.id, { ref: push.ref, requestedSha: push.sha }).id
-      : this.store.create({ trigger: 'push', ref: push.ref, requestedSha: push.sha }).id;
+    const waiting = this.store.nextQueuedId();
+    if (waiting !== undefined) this.store.set(waiting, { ref: push.ref, requestedSha: push.sha });
+    const deploymentId = waiting ?? this.store.insert({ trigger: 'push', ref: push.ref, requestedSha: push.sha });
     this.store.recordDelivery({ ...record, outcome: 'queued', statusCode: 202, deploymentId });
     return { status: 'queued', deploymentId, joined: waiting !== undefined };
   }
@@ -122,22 +115,22 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
    * "Deploy now": the tip of the branch as origin has it when the deploy runs. Joins the
    * waiting deployment if there is one: that one fetches the same tip.
    */
-  requestManual(): number {
+  async requestManual(): Promise<number> {
     if (!this.accepting) throw new ShuttingDownError();
-    const deploymentId = this.recorded(() => {
-      const waiting = this.store.nextQueued();
-      if (waiting) return waiting.id;
-      return this.store.create({ trigger: 'manual', ref: this.branchRef, requestedSha: null }).id;
+    const deploymentId = await this.recorded(() => {
+      return (
+        this.store.nextQueuedId() ?? this.store.insert({ trigger: 'manual', ref: this.branchRef, requestedSha: null })
+      );
     });
     this.logger.log({ msg: `manual deploy requested: deployment ${deploymentId}`, deployment: deploymentId });
     this.startWorker();
     return deploymentId;
   }
 
-  /** One transaction; a failed write rolls everything back and becomes a NotRecordedError. */
-  private recorded<T>(work: () => T): T {
+  /** On disk before it resolves; a failed write rolls back and becomes a NotRecordedError. */
+  private async recorded<T>(work: () => T): Promise<T> {
     try {
-      return this.store.atomically(work);
+      return await this.commits.run(work);
     } catch (error) {
       this.logger.error(`could not record: ${(error as Error).message}`);
       throw new NotRecordedError();

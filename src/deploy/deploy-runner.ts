@@ -205,8 +205,11 @@ export class DeployRunner {
         requestedSha = await this.git.fetchedTip(control.signal);
         this.store.update(deployment.id, { requestedSha });
       }
-      // HEAD is the branch (checked above, and the update keeps it so).
-      const headAfter = await this.git.branchTipContaining(branch, requestedSha, control.signal);
+      // HEAD is the branch (checked above, and the update keeps it so). Usually it is the
+      // pushed commit itself, which its ref file tells without starting a process.
+      const tip = await this.git.branchTip(branch);
+      const headAfter =
+        tip === requestedSha ? tip : await this.git.branchTipContaining(branch, requestedSha, control.signal);
       if (headAfter === undefined) throw new Error(`HEAD does not contain the requested commit ${requestedSha}`);
       return { headBefore, headAfter, requestedSha };
     } catch (error) {

@@ -6,6 +6,7 @@ import { DeployRunner } from './deploy-runner.js';
 import { DeploymentEvents } from './deployment-events.js';
 import { DeploymentRecovery } from './deployment-recovery.js';
 import { DeploymentStore } from './deployment.store.js';
+import { WalSync } from '../storage/wal-sync.js';
 import { GroupCommit } from './group-commit.js';
 
 @Module({
@@ -18,6 +19,7 @@ import { GroupCommit } from './group-commit.js';
     },
     DeployRunner,
     DeploymentRecovery,
+    { provide: WalSync, inject: [DATABASE], useFactory: (db: Db) => new WalSync(db) },
     GroupCommit,
     DeployQueue,
   ],

@@ -89,25 +89,37 @@ export class DeploymentStore {
   }
 
   create(init: NewDeployment): Deployment {
+    return this.get(this.insert(init))!;
+  }
+
+  /** create() for the request path: the new id, without reading the deployment back. */
+  insert(init: NewDeployment): number {
     const { lastInsertRowid } = this.sql(
       'INSERT INTO deployments (status, trigger, ref, requested_sha, queued_at) VALUES (?, ?, ?, ?, ?)',
     ).run('queued', init.trigger, init.ref, init.requestedSha, new Date().toISOString());
     const id = Number(lastInsertRowid);
     this.changed(id);
-    return this.get(id)!;
+    return id;
   }
 
   update(id: number, changes: DeploymentChanges): DeploymentSummary {
-    const keys = Object.keys(changes) as (keyof DeploymentChanges)[];
-    if (keys.length > 0) {
-      const assignments = keys.map((key) => `${COLUMNS[key]} = @${key}`).join(', ');
-      const result = this.sql(`UPDATE deployments SET ${assignments} WHERE id = @id`).run({ ...changes, id });
-      if (result.changes === 0) throw new Error(`no deployment ${id}`);
-      this.changed(id);
-    }
+    this.set(id, changes);
     const deployment = this.summary(id);
     if (!deployment) throw new Error(`no deployment ${id}`);
     return deployment;
+  }
+
+  /**
+   * update() for the request path, without reading the deployment back: a waiting
+   * deployment in a burst lists every delivery it took, and each accept read them all.
+   */
+  set(id: number, changes: DeploymentChanges): void {
+    const keys = Object.keys(changes) as (keyof DeploymentChanges)[];
+    if (keys.length === 0) return;
+    const assignments = keys.map((key) => `${COLUMNS[key]} = @${key}`).join(', ');
+    const result = this.sql(`UPDATE deployments SET ${assignments} WHERE id = @id`).run({ ...changes, id });
+    if (result.changes === 0) throw new Error(`no deployment ${id}`);
+    this.changed(id);
   }
 
   /** Records a delivery; an accepted one (`queued`) joins its deployment's `deliveries`. Only the first duplicate of an id is kept. */
@@ -170,6 +182,13 @@ export class DeploymentStore {
       deliveryId,
     ) as { id: number | null } | undefined;
     return row?.id == null ? undefined : this.summary(row.id);
+  }
+
+  /** nextQueued()'s id alone, for the request path. */
+  nextQueuedId(): number | undefined {
+    const row = this.sql(`SELECT id FROM deployments WHERE status = 'queued' ORDER BY id LIMIT 1`).get() as
+      { id: number } | undefined;
+    return row?.id;
   }
 
   /** The oldest deployment still waiting to run. */

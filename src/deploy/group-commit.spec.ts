@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { openDatabase, type Db } from '../storage/open-database.js';
 import { DeploymentEvents } from './deployment-events.js';
 import { DeploymentStore } from './deployment.store.js';
+import { WalSync } from '../storage/wal-sync.js';
 import { GroupCommit } from './group-commit.js';
 
 function row(id: string) {
@@ -30,7 +31,7 @@ describe('GroupCommit, on a real SQLite store', () => {
     dir = mkdtempSync(join(tmpdir(), 'hookdeploy-group-'));
     db = openDatabase(dir);
     store = new DeploymentStore(db, new DeploymentEvents());
-    commits = new GroupCommit(store);
+    commits = new GroupCommit(store, new WalSync(db));
   });
   afterEach(() => {
     db.close();
@@ -85,6 +86,33 @@ describe('GroupCommit, on a real SQLite store', () => {
         .map((d) => d.id)
         .sort(),
     ).toEqual(['after', 'before']);
+  });
+
+  it('resolves only once the WAL has been synced to disk', async () => {
+    const order: string[] = [];
+    class RecordingWalSync extends WalSync {
+      override async sync(): Promise<void> {
+        order.push('sync started');
+        await super.sync();
+        order.push('sync done');
+      }
+    }
+    commits = new GroupCommit(store, new RecordingWalSync(db));
+    await Promise.all([
+      commits.run(() => store.recordDelivery(row('a'))).then(() => order.push('a resolved')),
+      commits.run(() => store.recordDelivery(row('b'))).then(() => order.push('b resolved')),
+    ]);
+    expect(order).toEqual(['sync started', 'sync done', 'a resolved', 'b resolved']);
+  });
+
+  it('a failed sync fails the callers of its batch', async () => {
+    class FailingWalSync extends WalSync {
+      override sync(): Promise<void> {
+        return Promise.reject(new Error('EIO: the disk is gone'));
+      }
+    }
+    commits = new GroupCommit(store, new FailingWalSync(db));
+    await expect(commits.run(() => store.recordDelivery(row('a')))).rejects.toThrow('EIO: the disk is gone');
   });
 
   it('when the database refuses every write, every caller is told', async () => {

@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { WalSync } from '../storage/wal-sync.js';
 import { DeploymentStore } from './deployment.store.js';
 
 interface PendingWrite {
@@ -7,19 +8,25 @@ interface PendingWrite {
   reject: (error: unknown) => void;
 }
 
+type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
+
 /**
- * Commits the writes asked for during one turn of the event loop in one transaction.
- * With `synchronous=FULL` every commit waits for the disk (~0.5 ms here): 50 deliveries
- * arriving together used to queue behind 50 of those waits; now behind a few. Each
- * caller still resolves only once its own write is on disk.
+ * Commits the writes asked for during one turn of the event loop in one transaction,
+ * then makes them durable with one fsync of the WAL on the thread pool. Each caller
+ * resolves only once its own write is on disk (a 202 survives a power cut), yet the
+ * event loop never waits for the disk: 50 deliveries arriving together used to queue
+ * behind 50 fsyncs done inside the commits, tens of milliseconds each while git wrote.
  */
 @Injectable()
-export class GroupCommit {
+export class GroupCommit implements OnApplicationShutdown {
   private pending: PendingWrite[] = [];
 
-  constructor(@Inject(DeploymentStore) private readonly store: DeploymentStore) {}
+  constructor(
+    @Inject(DeploymentStore) private readonly store: DeploymentStore,
+    @Inject(WalSync) private readonly wal: WalSync,
+  ) {}
 
-  /** Runs `work` inside the next group transaction; resolves with its result after the commit. */
+  /** Runs `work` inside the next group transaction; resolves with its result once on disk. */
   run<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const write = { work, resolve: resolve as (result: unknown) => void, reject };
@@ -28,23 +35,38 @@ export class GroupCommit {
     });
   }
 
+  async onApplicationShutdown(): Promise<void> {
+    await this.wal.close();
+  }
+
   private commit(): void {
     const batch = this.pending;
     this.pending = [];
-    let results: unknown[];
+    const outcomes = this.apply(batch);
+    this.wal.sync().then(
+      () => batch.forEach((write, index) => settle(write, outcomes[index]!)),
+      (error: unknown) => batch.forEach((write) => write.reject(error)),
+    );
+  }
+
+  private apply(batch: PendingWrite[]): Outcome[] {
     try {
-      results = this.store.atomically(() => batch.map((write) => write.work()));
+      const results = this.store.atomically(() => batch.map((write) => write.work()));
+      return results.map((result) => ({ ok: true, result }));
     } catch {
       // One failing write must not fail the others: each is tried again on its own.
-      for (const write of batch) {
+      return batch.map((write) => {
         try {
-          write.resolve(this.store.atomically(write.work));
+          return { ok: true, result: this.store.atomically(write.work) };
         } catch (error) {
-          write.reject(error);
+          return { ok: false, error };
         }
-      }
-      return;
+      });
     }
-    batch.forEach((write, index) => write.resolve(results[index]));
   }
+}
+
+function settle(write: PendingWrite, outcome: Outcome): void {
+  if (outcome.ok) write.resolve(outcome.result);
+  else write.reject(outcome.error);
 }

@@ -48,7 +48,7 @@ export class DeploymentsController {
     const body = await readSmallBody(req);
     if (Object.keys(body).length > 0) throw httpError(400, 'body must be empty or {}');
     try {
-      return { status: 'queued', deploymentId: this.queue.requestManual() };
+      return { status: 'queued', deploymentId: await this.queue.requestManual() };
     } catch (error) {
       if (error instanceof NotAcceptedError) throw httpError(503, error.message);
       throw error;

@@ -20,6 +20,8 @@ const CLEAN_UP_TIMEOUT_MS = 60_000;
 /** Keeps `git fetch` and `git merge` from starting git's housekeeping on the way; see maintain(). */
 const DEFERRED_MAINTENANCE = ['-c', 'maintenance.auto=false', '-c', 'gc.auto=0'];
 
+const OBJECT_NAME = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
 function trackingRef(branch: string): string {
   return `refs/remotes/origin/${branch}`;
 }
@@ -68,6 +70,8 @@ function gitEnvironment(): { env: Record<string, string>; allowed: string[] } {
 
 /** The only code in hookdeploy that runs git, always in one work tree. */
 export class GitService {
+  private commonDir: Promise<string> | undefined;
+
   constructor(readonly repoPath: string) {}
 
   /** simple-git for the short local queries; the network step goes through runGit(). */
@@ -343,6 +347,21 @@ export class GitService {
       .catch(() => undefined);
     if (missing === undefined) throw new GitStepError(`commit ${sha} is not in the repository after the update`);
     return missing.trim() === '0';
+  }
+
+  /**
+   * The commit a branch points at, read from its ref file: no process to start (which
+   * blocks the event loop for a few milliseconds). undefined when the ref is not a loose
+   * file (packed, or another ref storage): ask git then.
+   */
+  async branchTip(branch: string): Promise<string | undefined> {
+    this.commonDir ??= this.git()
+      .raw(['rev-parse', '--path-format=absolute', '--git-common-dir'])
+      .then((dir) => dir.trim());
+    const dir = await this.commonDir.catch(() => undefined);
+    if (dir === undefined) return undefined;
+    const tip = await readFile(resolve(dir, 'refs', 'heads', branch), 'utf8').catch(() => '');
+    return OBJECT_NAME.test(tip.trim()) ? tip.trim() : undefined;
   }
 
   /**
