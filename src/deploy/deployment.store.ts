@@ -1,4 +1,4 @@
-import type { Statement } from 'better-sqlite3';
+import type { Statement, Transaction } from 'better-sqlite3';
 import type { Db } from '../storage/open-database.js';
 import type { DeliveryQuery, DeliveryRecord, StoredDelivery } from './delivery-record.js';
 import type { Deployment, DeploymentStatus, DeploymentSummary, DeploymentTrigger } from './deployment.js';
@@ -69,10 +69,15 @@ export class DeploymentStore {
   private pending: Set<number> | undefined;
   private readonly statements = new Map<string, Statement>();
 
+  /** One transaction wrapper for all: better-sqlite3 builds one per `db.transaction()` call. */
+  private readonly inTransaction: Transaction<(work: () => unknown) => unknown>;
+
   constructor(
     private readonly db: Db,
     private readonly events?: DeploymentEvents,
-  ) {}
+  ) {
+    this.inTransaction = db.transaction((work: () => unknown) => work());
+  }
 
   /** Runs `work` in one transaction; status events go out only once it committed. */
   atomically<T>(work: () => T): T {
@@ -80,7 +85,7 @@ export class DeploymentStore {
     const pending = new Set<number>();
     this.pending = pending;
     try {
-      return this.db.transaction(work).immediate();
+      return this.inTransaction.immediate(work) as T;
     } finally {
       this.pending = undefined;
       // Emitted after the commit or rollback; a rolled-back change emits its unchanged state.
@@ -266,21 +271,17 @@ export class DeploymentStore {
    * Unfinished deployments are never pruned. Returns how many deployments went.
    */
   prune(limit: number): number {
-    return this.db.transaction(() => {
-      const { changes } = this.db
-        .prepare(
-          `DELETE FROM deployments WHERE status IN ('succeeded', 'failed')
+    return this.atomically(() => {
+      const { changes } = this.sql(
+        `DELETE FROM deployments WHERE status IN ('succeeded', 'failed')
            AND id <= (SELECT id FROM deployments ORDER BY id DESC LIMIT 1 OFFSET ?)`,
-        )
-        .run(limit);
-      this.db
-        .prepare(
-          `DELETE FROM deliveries WHERE deployment_id IS NULL
+      ).run(limit);
+      this.sql(
+        `DELETE FROM deliveries WHERE deployment_id IS NULL
            AND seq <= (SELECT seq FROM deliveries WHERE deployment_id IS NULL ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
-        )
-        .run(limit);
+      ).run(limit);
       return changes;
-    })();
+    });
   }
 
   // Prepared once per text: accept runs several statements per delivery.
