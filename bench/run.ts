@@ -33,16 +33,21 @@ async function oneRun(): Promise<Record<string, number>> {
     // What the process holds once started and settled, before any request.
     await new Promise((done) => setTimeout(done, 1000));
     const idleRssMb = await service.rssMb();
-    const rejected = await reject(service);
-    const burstResult = await burst(service);
+    const rejected = await step('reject', () => reject(service));
+    const burstResult = await step('burst', () => burst(service));
     const afterBurstRssMb = await service.rssMb();
-    const singleResult = await single(service, SINGLE_PUSHES);
-    const big = await bigPayload(service);
+    const singleResult = await step('single', () => single(service, SINGLE_PUSHES));
+    const big = await step('big payload', () => bigPayload(service));
     const afterBigRssMb = await service.rssMb();
     return { idleRssMb, ...rejected, ...burstResult, afterBurstRssMb, ...singleResult, ...big, afterBigRssMb };
   } finally {
     await service.stop();
   }
+}
+
+async function step<T>(name: string, scenario: () => Promise<T>): Promise<T> {
+  process.stdout.write(`  ${name}…\n`);
+  return scenario();
 }
 
 function verdict(key: string, value: number): string {

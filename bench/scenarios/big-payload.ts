@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { BRANCH_PUSH_EXAMPLE, PING_EXAMPLE, pushPayload, signedDelivery } from '../../test/fixtures/deliveries.js';
 import { SECRET, type BenchService } from '../lib/service.js';
 
@@ -19,13 +20,23 @@ function pushOfSize(sha: string, bytes: number): Record<string, unknown> {
 function post(base: string, headers: Record<string, string>, body: string): Promise<number> {
   const url = new URL(`${base}/github`);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers,
+        // Its own connection, with an error handler from the start: the server answers a
+        // refused body with 413 and closes while the client is still writing (EPIPE).
+        createConnection: () => connect(Number(url.port), url.hostname).on('error', () => undefined),
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', reject);
-    // The server closes the connection on a refused body while it is still being written.
-    req.on('socket', (socket) => socket.on('error', () => undefined));
     req.end(body);
   });
 }
