@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { bigPayload } from './scenarios/big-payload.js';
 import { burst } from './scenarios/burst.js';
-import { reject } from './scenarios/reject.js';
+import { reject, rejectExpressCeiling } from './scenarios/reject.js';
 import { single } from './scenarios/single.js';
 import { BenchService } from './lib/service.js';
 import { median } from './lib/stats.js';
@@ -34,12 +34,22 @@ async function oneRun(): Promise<Record<string, number>> {
     await new Promise((done) => setTimeout(done, 1000));
     const idleRssMb = await service.rssMb();
     const rejected = await step('reject', () => reject(service));
+    const ceiling = await step('reject, Express alone', () => rejectExpressCeiling());
     const burstResult = await step('burst', () => burst(service));
     const afterBurstRssMb = await service.rssMb();
     const singleResult = await step('single', () => single(service, SINGLE_PUSHES));
     const big = await step('big payload', () => bigPayload(service));
     const afterBigRssMb = await service.rssMb();
-    return { idleRssMb, ...rejected, ...burstResult, afterBurstRssMb, ...singleResult, ...big, afterBigRssMb };
+    return {
+      idleRssMb,
+      ...rejected,
+      ...ceiling,
+      ...burstResult,
+      afterBurstRssMb,
+      ...singleResult,
+      ...big,
+      afterBigRssMb,
+    };
   } finally {
     await service.stop();
   }

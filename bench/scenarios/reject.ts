@@ -1,4 +1,6 @@
 import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { pushPayload } from '../../test/fixtures/deliveries.js';
 import { sign } from '../../src/webhook/verify-signature.js';
 import type { BenchService } from '../lib/service.js';
@@ -10,13 +12,36 @@ const DELIVERIES = 10_000;
  * turning away a stranger. Returns requests/s and latency percentiles.
  */
 export async function reject(service: BenchService): Promise<Record<string, number>> {
+  const { rps, p50, p99 } = await flood(`${service.base}/github`);
+  return { rejectRps: rps, rejectP50Ms: p50, rejectP99Ms: p99 };
+}
+
+/**
+ * The same flood against Express 5 alone doing the same check (bench/baselines): what
+ * the users' stack allows on this machine before any of hookdeploy's own work.
+ */
+export async function rejectExpressCeiling(): Promise<Record<string, number>> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../baselines/express-reject.mjs', import.meta.url))], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const port = await new Promise<string>((resolve) =>
+      child.stdout.once('data', (data) => resolve(String(data).trim())),
+    );
+    return { rejectExpressAloneRps: (await flood(`http://127.0.0.1:${port}/github`)).rps };
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+async function flood(url: string): Promise<{ rps: number; p50: number; p99: number }> {
   const body = JSON.stringify(pushPayload({ after: 'a'.repeat(40) }));
   const started = performance.now();
   let lastAnswer = started;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
-        url: `${service.base}/github`,
+        url,
         method: 'POST',
         connections: 10,
         amount: DELIVERIES,
@@ -38,9 +63,5 @@ export async function reject(service: BenchService): Promise<Record<string, numb
   if (result.requests.total !== DELIVERIES || result['4xx'] !== DELIVERIES) {
     throw new Error(`expected ${DELIVERIES} refusals, got ${result['4xx']} 4xx of ${result.requests.total}`);
   }
-  return {
-    rejectRps: Math.round(DELIVERIES / seconds),
-    rejectP50Ms: result.latency.p50,
-    rejectP99Ms: result.latency.p99,
-  };
+  return { rps: Math.round(DELIVERIES / seconds), p50: result.latency.p50, p99: result.latency.p99 };
 }
