@@ -73,7 +73,11 @@ async function main(): Promise<void> {
     runs.push(await oneRun());
     process.stdout.write(`run ${run}/${RUNS} done\n`);
   }
-  const medians = Object.fromEntries(Object.keys(runs[0]!).map((key) => [key, median(runs.map((r) => r[key]!))]));
+  const medians: Record<string, number> = Object.fromEntries(
+    Object.keys(runs[0]!).map((key) => [key, median(runs.map((r) => r[key]!))]),
+  );
+  // How much of what Express alone manages the reject scenario keeps, on the same machine.
+  medians.rejectShareOfExpressAlone = Math.round((medians.rejectRps! / medians.rejectExpressAloneRps!) * 100) / 100;
   // "Converges in every run" is part of the burst target: tipReaches() throws otherwise.
   console.table(
     Object.fromEntries(
