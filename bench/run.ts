@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     Object.fromEntries(
       Object.entries(medians).map(([key, value]) => [
         key,
-        { median: value, runs: runs.map((r) => r[key]).join(' / '), target: verdict(key, value) },
+        { median: value, runs: runs.map((r) => r[key] ?? '-').join(' / '), target: verdict(key, value) },
       ]),
     ),
   );
