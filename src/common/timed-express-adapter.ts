@@ -50,7 +50,14 @@ export class TimedExpressAdapter extends ExpressAdapter {
       throw new Error('TimedExpressAdapter serves plain HTTP without return503OnClosing');
     }
     this.forceCloseConnections = options.forceCloseConnections === true;
-    this.setHttpServer(createServer(serverOptions(this.timeouts), this.getInstance()));
+    const server = createServer(serverOptions(this.timeouts), this.getInstance());
+    // A client may send its request and then close its side (shutdown(SHUT_WR), as netcat
+    // and some HTTP/1.0 clients do). Node's default ends the connection at once, losing an
+    // answer that waits for anything, here the fsync that makes a 202 true: the delivery
+    // would be recorded and deployed, and its sender never told. With this (long-standing,
+    // if undocumented) switch, Node sends the answer and then closes.
+    (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+    this.setHttpServer(server);
   }
 
   override close(): Promise<unknown> | undefined {
