@@ -2,9 +2,10 @@ import { lstat, readFile, rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { PullStrategy } from '../config/app-config.js';
-import { operatorEnvironment } from '../process/operator-environment.js';
 import { runProcess, type ProcessOptions } from '../process/run-process.js';
 import { GitMissingError, GitStepError } from './git.errors.js';
+import { gitEnvironment, OPERATOR_ENVIRONMENT_FLAGS } from './git-environment.js';
+import { parseAddedFiles, type AddedFile } from './added-files.js';
 import { findLocks } from './find-locks.js';
 import { parseStatus, type WorkTreeState } from './work-tree-state.js';
 
@@ -31,41 +32,6 @@ export interface WorkTreeFacts {
   branch: string | undefined;
   /** The configured URL of `origin`, undefined when there is no such remote. */
   originUrl: string | undefined;
-}
-
-// simple-git strips or refuses the GIT_* environment to protect callers that pass
-// untrusted text to git. hookdeploy passes none (the branch is configuration, a sha is
-// checked hex), and what would be stripped is the operator's own setup: GIT_SSH_COMMAND
-// for a deploy key, GIT_SSL_CAINFO, GIT_CONFIG_GLOBAL. So git gets the environment the
-// operator's shell would give it, plus GIT_TERMINAL_PROMPT=0: no prompt for a password
-// that nobody will type.
-const OPERATOR_ENVIRONMENT_FLAGS = {
-  allowUnsafeSshCommand: true,
-  allowUnsafeConfigPaths: true,
-  allowUnsafeConfigEnvCount: true,
-  allowUnsafeAskPass: true,
-  allowUnsafeGitProxy: true,
-  allowUnsafeTemplateDir: true,
-  allowUnsafeExec: true,
-} as const;
-
-// Interactive helpers have no use in an unattended pull; simple-git refuses them outright.
-const INTERACTIVE_VARIABLES = new Set([
-  'EDITOR',
-  'VISUAL',
-  'PAGER',
-  'PREFIX',
-  'GIT_EDITOR',
-  'GIT_SEQUENCE_EDITOR',
-  'GIT_PAGER',
-  'GIT_EXTERNAL_DIFF',
-]);
-
-function gitEnvironment(): { env: Record<string, string>; allowed: string[] } {
-  const env = operatorEnvironment();
-  for (const name of INTERACTIVE_VARIABLES) delete env[name];
-  env.GIT_TERMINAL_PROMPT = '0';
-  return { env, allowed: Object.keys(env).filter((key) => key.startsWith('GIT_')) };
 }
 
 /** The only code in hookdeploy that runs git, always in one work tree. */
@@ -298,17 +264,11 @@ export class GitService {
    * untracked files, or a half-written one, stay; the next deploy then says which).
    */
   private async removeCheckedOutLeftovers(signal: AbortSignal): Promise<string[]> {
-    // ":000000 100644 <old> <blob> A" NUL path NUL, for each file FETCH_HEAD adds to HEAD.
     const args = ['diff', '--raw', '--no-abbrev', '-z', '--no-renames', '--diff-filter=A', 'HEAD', 'FETCH_HEAD'];
-    const diff = await this.query(args, signal).catch(() => '');
-    const fields = diff.split('\0');
-    const written: { path: string; blob: string }[] = [];
-    for (let index = 0; index + 1 < fields.length; index += 2) {
-      const [, mode, , blob] = fields[index]!.split(' ');
-      const path = fields[index + 1]!;
-      if (mode !== '100644' && mode !== '100755') continue;
-      const info = await lstat(resolve(this.repoPath, path)).catch(() => undefined);
-      if (info?.isFile()) written.push({ path, blob: blob! });
+    const written: AddedFile[] = [];
+    for (const file of parseAddedFiles(await this.query(args, signal).catch(() => ''))) {
+      const info = await lstat(resolve(this.repoPath, file.path)).catch(() => undefined);
+      if (info?.isFile()) written.push(file);
     }
     const removed: string[] = [];
     for (let start = 0; start < written.length; start += 200) {
