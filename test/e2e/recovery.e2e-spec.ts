@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Deployment } from '../../src/deploy/deployment.js';
 import { pushPayload, signedDelivery } from '../fixtures/deliveries.js';
 import { git, GitFixture } from '../fixtures/git-fixture.js';
 import { ServiceProcess } from '../fixtures/service-process.js';
+import { gone, pidFrom, processGroupOf } from '../fixtures/processes.js';
 import { waitFor } from '../fixtures/wait.js';
 
 const SECRET = 'recovery-test-secret-value';
@@ -15,51 +16,31 @@ const TEST_TIMEOUT = 90_000;
 /** Per condition waited on. */
 const WAIT_MS = 30_000;
 
-/** The state letter of /proc/<pid>/stat, or undefined once the process is gone. */
-function processState(pid: number): string | undefined {
-  return procStat(pid)?.[0];
-}
-
-/** Fields 3 and on of /proc/<pid>/stat (state, ppid, pgrp, ...), counted from the end of the command name. */
-function procStat(pid: number): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
-
-/** Ended: no such process, or a zombie that nobody reaped (an orphan's parent here may not reap). */
-function gone(pid: number): boolean {
-  const state = processState(pid);
-  return state === undefined || state === 'Z';
-}
-
-function processGroupOf(pid: number): number {
-  const fields = procStat(pid);
-  if (!fields) throw new Error(`process ${pid} is gone`);
-  return Number(fields[2]);
-}
-
-/** The pid a script wrote with `echo $$ > file`, once the whole line is there. */
-async function pidFrom(file: string, what: string): Promise<number> {
-  let pid = 0;
-  await waitFor(
-    what,
-    () => {
-      const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-      pid = text.endsWith('\n') ? Number(text) : 0;
-      return pid > 0;
-    },
-    WAIT_MS,
-  );
-  return pid;
+/** The process group of a process that must still run. */
+function groupOf(pid: number): number {
+  const group = processGroupOf(pid);
+  if (group === undefined) throw new Error(`process ${pid} is gone`);
+  return group;
 }
 
 /** Shell text that records its own pid, then waits while `hold` exists. Paths come from the test, never a payload. */
 function holding(pidFile: string, hold: string): string {
   return `echo $$ > "${pidFile}"; while [ -e "${hold}" ]; do sleep 0.05; done`;
+}
+
+/**
+ * Makes the deploy clone's fetches hang like one waiting on a slow network (git runs
+ * `remote.origin.uploadpack` for a fetch, even from a local path) while `hold` exists.
+ */
+async function holdFetches(fixture: GitFixture): Promise<{ hold: string; pidFile: string }> {
+  const hold = join(fixture.root, 'hold');
+  const pidFile = join(fixture.root, 'upload-pack.pid');
+  const uploadPack = join(fixture.root, 'upload-pack.sh');
+  await writeFile(uploadPack, `#!/bin/sh\n${holding(pidFile, hold)}\nexec git upload-pack "$@"\n`);
+  await chmod(uploadPack, 0o755);
+  await git(fixture.deploy, 'config', 'remote.origin.uploadpack', uploadPack);
+  await writeFile(hold, '');
+  return { hold, pidFile };
 }
 
 const finished = (d: Deployment): boolean => d.status === 'succeeded' || d.status === 'failed';
@@ -184,12 +165,12 @@ describe('recovery after the process died (SIGKILL) and started again on the sam
       const sha = await fixture.commitAndPush();
       const accepted = await deployer.deliver(sha, 'killed-mid-command');
       expect(accepted).toEqual({ status: 202, body: expect.objectContaining({ status: 'queued', deploymentId: 1 }) });
-      const pid = await pidFrom(pidFile, 'the deploy command runs');
+      const pid = await pidFrom(pidFile, 'the deploy command runs', WAIT_MS);
 
       await deployer.crash();
       // Nothing ended the command with hookdeploy: it runs on, orphaned, in its own process group.
       expect(gone(pid)).toBe(false);
-      expect(processGroupOf(pid)).toBe(pid);
+      expect(groupOf(pid)).toBe(pid);
 
       // The hold stays: only the recovery at boot can end the old command.
       await deployer.start();
@@ -230,23 +211,15 @@ describe('recovery after the process died (SIGKILL) and started again on the sam
     'during the git fetch: the hung git is killed, the deployment is failed "interrupted", the recovery deployment fetches again',
     async () => {
       fixture = await GitFixture.create();
-      const hold = join(fixture.root, 'hold');
-      const pidFile = join(fixture.root, 'upload-pack.pid');
-      // git runs remote.origin.uploadpack for a fetch, even from a local path:
-      // the fetch hangs like one waiting on a slow network.
-      const uploadPack = join(fixture.root, 'upload-pack.sh');
-      await writeFile(uploadPack, `#!/bin/sh\n${holding(pidFile, hold)}\nexec git upload-pack "$@"\n`);
-      await chmod(uploadPack, 0o755);
-      await git(fixture.deploy, 'config', 'remote.origin.uploadpack', uploadPack);
-      await writeFile(hold, '');
+      const { hold, pidFile } = await holdFetches(fixture);
       deployer = new Deployer(fixture, {});
       await deployer.start();
 
       const sha = await fixture.commitAndPush();
       expect((await deployer.deliver(sha, 'killed-mid-fetch')).status).toBe(202);
-      const pid = await pidFrom(pidFile, 'the fetch hangs');
+      const pid = await pidFrom(pidFile, 'the fetch hangs', WAIT_MS);
       // The group hookdeploy started: `git fetch` leads it; this script is in it.
-      const leader = processGroupOf(pid);
+      const leader = groupOf(pid);
       expect(leader).not.toBe(pid);
 
       await deployer.crash();
@@ -276,19 +249,13 @@ describe('recovery after the process died (SIGKILL) and started again on the sam
     'during the git fetch, with the operator editing a tracked file meanwhile: the edit is kept, not reset',
     async () => {
       fixture = await GitFixture.create();
-      const hold = join(fixture.root, 'hold');
-      const pidFile = join(fixture.root, 'upload-pack.pid');
-      const uploadPack = join(fixture.root, 'upload-pack.sh');
-      await writeFile(uploadPack, `#!/bin/sh\n${holding(pidFile, hold)}\nexec git upload-pack "$@"\n`);
-      await chmod(uploadPack, 0o755);
-      await git(fixture.deploy, 'config', 'remote.origin.uploadpack', uploadPack);
-      await writeFile(hold, '');
+      const { hold, pidFile } = await holdFetches(fixture);
       deployer = new Deployer(fixture, {});
       await deployer.start();
 
       const sha = await fixture.commitAndPush();
       expect((await deployer.deliver(sha, 'edited-mid-fetch')).status).toBe(202);
-      await pidFrom(pidFile, 'the fetch hangs');
+      await pidFrom(pidFile, 'the fetch hangs', WAIT_MS);
       const edited = join(fixture.deploy, 'file-1.txt');
       const before = await git(fixture.deploy, 'rev-parse', 'HEAD');
       await writeFile(edited, 'the operator is fixing something by hand\n');
@@ -340,8 +307,8 @@ describe('recovery after the process died (SIGKILL) and started again on the sam
 
       const sha = await fixture.commitAndPush();
       expect((await deployer.deliver(sha, 'killed-mid-rebase')).status).toBe(202);
-      const pid = await pidFrom(pidFile, 'the rebase is under way');
-      const leader = processGroupOf(pid);
+      const pid = await pidFrom(pidFile, 'the rebase is under way', WAIT_MS);
+      const leader = groupOf(pid);
       expect(existsSync(join(fixture.deploy, '.git', 'rebase-merge'))).toBe(true);
 
       await deployer.crash();
@@ -393,8 +360,8 @@ describe('recovery after the process died (SIGKILL) and started again on the sam
 
       const sha = await fixture.commitAndPush();
       expect((await deployer.deliver(sha, 'killed-mid-checkout')).status).toBe(202);
-      const pid = await pidFrom(pidFile, 'HEAD is being moved');
-      const leader = processGroupOf(pid);
+      const pid = await pidFrom(pidFile, 'HEAD is being moved', WAIT_MS);
+      const leader = groupOf(pid);
       const headLock = join(fixture.deploy, '.git', 'HEAD.lock');
       const branchLock = join(fixture.deploy, '.git', 'refs', 'heads', 'main.lock');
       expect([existsSync(headLock), existsSync(branchLock)]).toEqual([true, true]);
@@ -426,7 +393,7 @@ describe('recovery after the process died (SIGKILL) and started again on the sam
 
       const first = await fixture.commitAndPush();
       expect((await deployer.deliver(first, 'running-one')).body).toMatchObject({ deploymentId: 1 });
-      const pid = await pidFrom(pidFile, 'the deploy command runs');
+      const pid = await pidFrom(pidFile, 'the deploy command runs', WAIT_MS);
       const second = await fixture.commitAndPush();
       const waiting = await deployer.deliver(second, 'waiting-one');
       expect(waiting).toEqual({ status: 202, body: expect.objectContaining({ status: 'queued', deploymentId: 2 }) });
@@ -581,7 +548,7 @@ describe('recovery after the process died (SIGKILL) and started again on the sam
       await deployer.start();
       const sha = await fixture.commitAndPush();
       expect((await deployer.deliver(sha, 'first-process')).status).toBe(202);
-      const commandPid = await pidFrom(pidFile, 'the deploy command runs');
+      const commandPid = await pidFrom(pidFile, 'the deploy command runs', WAIT_MS);
 
       const second = ServiceProcess.start(
         {
@@ -629,7 +596,7 @@ describe('recovery after the process died (SIGKILL) and started again on the sam
       await fixture.push({ force: true });
       await writeFile(hold, '');
       expect((await deployer.deliver(good, 'rollback')).status).toBe(202);
-      await pidFrom(pidFile, 'the rollback command runs');
+      await pidFrom(pidFile, 'the rollback command runs', WAIT_MS);
       await deployer.crash();
       await rm(hold);
 
