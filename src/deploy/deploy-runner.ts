@@ -238,7 +238,7 @@ export class DeployRunner {
    * pushes pays for it once.
    */
   private async maintain(deploymentId: number, control: Pick<UpdateControl, 'signal' | 'output'>): Promise<void> {
-    if (this.store.nextQueued()) return;
+    if (this.store.nextQueuedId() !== undefined) return;
     try {
       await this.git.maintain({ ...control, onSpawn: this.track(deploymentId, 'git') });
     } catch (error) {

@@ -8,6 +8,9 @@ import type { DeploymentSummary } from './deployment.js';
 import { DeploymentEvents } from './deployment-events.js';
 import { DeploymentStore, type NewDeployment } from './deployment.store.js';
 
+/** How long the boot waits for git to say whether a commit is deployed. */
+const RECOVERY_QUERY_TIMEOUT_MS = 60_000;
+
 /** The error of a deployment that was running when hookdeploy died. */
 export const INTERRUPTED = 'interrupted';
 
@@ -144,6 +147,6 @@ export class DeploymentRecovery {
     if (!last?.headAfter) return false;
     const head = await this.git.head().catch(() => undefined);
     if (head !== last.headAfter) return false;
-    return this.git.contains(head, sha).catch(() => false);
+    return this.git.containsAll(head, [sha], AbortSignal.timeout(RECOVERY_QUERY_TIMEOUT_MS));
   }
 }

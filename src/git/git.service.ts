@@ -297,18 +297,6 @@ export class GitService {
     return undefined;
   }
 
-  /** Whether `sha` is `commitish` or an ancestor of it; throws when `sha` is not in the repository. */
-  async contains(commitish: string, sha: string): Promise<boolean> {
-    // The commits of `sha` that `commitish` lacks: none when it contains them all. Unlike
-    // `merge-base --is-ancestor`, which answers by exit code alone, it always prints, and
-    // simple-git adds 50 ms to every command that prints nothing.
-    const missing = await this.git()
-      .raw(['rev-list', '--count', `${commitish}..${sha}^{commit}`])
-      .catch(() => undefined);
-    if (missing === undefined) throw new GitStepError(`commit ${sha} is not in the repository after the update`);
-    return missing.trim() === '0';
-  }
-
   /**
    * The commit a branch points at, read from its ref file: no process to start (which
    * blocks the event loop for a few milliseconds). undefined when the ref is not a loose
