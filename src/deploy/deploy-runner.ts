@@ -150,7 +150,7 @@ export class DeployRunner {
     // It waited behind another deployment, whose fetch of the branch tip may well have
     // brought every commit its deliveries pushed (a burst): then there is nothing to fetch.
     const headBefore = this.checkWorkTree(await this.git.state(control.signal).catch(failed));
-    this.store.update(deployment.id, { headBefore });
+    this.store.set(deployment.id, { headBefore });
     const pushed = this.store.requestedCommits(deployment.id);
     if (pushed.length > 0 && (await this.git.containsAll(headBefore, pushed, control.signal))) {
       control.output(
@@ -185,7 +185,7 @@ export class DeployRunner {
       await fetched.catch(() => undefined);
       throw error;
     }
-    this.store.update(deployment.id, { headBefore });
+    this.store.set(deployment.id, { headBefore });
     return this.moveAndVerify(deployment, control, headBefore, fetched);
   }
 
@@ -203,7 +203,7 @@ export class DeployRunner {
       let requestedSha = deployment.requestedSha;
       if (requestedSha === null) {
         requestedSha = await this.git.fetchedTip(control.signal);
-        this.store.update(deployment.id, { requestedSha });
+        this.store.set(deployment.id, { requestedSha });
       }
       // HEAD is the branch (checked above, and the update keeps it so). Usually it is the
       // pushed commit itself, which its ref file tells without starting a process.
