@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
-import { sign, verifySignature, type SignatureHeaders } from './verify-signature.js';
+import { sign, verifySignature, type SignatureHeaders } from './github-signature.js';
 
 // GitHub's documented test vector (docs: "Validating webhook deliveries").
 const SECRET = "It's a Secret to Everybody";
