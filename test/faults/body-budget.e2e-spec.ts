@@ -52,10 +52,15 @@ function flood(port: number, id: string, options: FloodOptions, stop: AbortSigna
       `x-hub-signature-256: sha256=${'0'.repeat(64)}`,
       options.chunked ? 'transfer-encoding: chunked' : `content-length: ${FLOOD_BODY}`,
     ].join('\r\n');
-    const socket = connect(port, '127.0.0.1', () => socket.write(`${head}\r\n\r\n`));
     let answer = '';
     let sent = 0;
-    const timer = setInterval(() => {
+    let timer: NodeJS.Timeout | undefined;
+    // The body only after the head: writes before the connection would be queued before it.
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(`${head}\r\n\r\n`);
+      timer = setInterval(pump, 20);
+    });
+    const pump = (): void => {
       if (!socket.writable || socket.writableLength > 0) return;
       if (options.abortAfter !== undefined && sent >= options.abortAfter) return void socket.destroy();
       if (sent >= FLOOD_BODY) return;
@@ -64,7 +69,7 @@ function flood(port: number, id: string, options: FloodOptions, stop: AbortSigna
       socket.write(piece);
       if (options.chunked) socket.write(sent + piece.length >= FLOOD_BODY ? '\r\n0\r\n\r\n' : '\r\n');
       sent += piece.length;
-    }, 20);
+    };
     const onStop = (): void => void socket.destroy();
     stop.addEventListener('abort', onStop);
     socket.on('data', (data) => (answer += data.toString('latin1')));
