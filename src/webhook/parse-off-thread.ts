@@ -18,8 +18,7 @@ export const OFF_THREAD_BYTES = 1024 * 1024;
  * the stack of the structured clone. Self-contained: the worker runs its source text.
  */
 export function decisionFields(payload: object): object {
-  const scalar = (value: unknown): boolean =>
-    value === null || ['string', 'number', 'boolean'].includes(typeof value);
+  const scalar = (value: unknown): boolean => value === null || ['string', 'number', 'boolean'].includes(typeof value);
   const source = payload as Record<string, unknown>;
   const kept: Record<string, unknown> = {};
   for (const key of ['ref', 'deleted', 'before', 'after']) if (scalar(source[key])) kept[key] = source[key];

@@ -174,7 +174,8 @@ describe('WEBHOOK_BODY_BUDGET bounds the memory of unsigned bodies in flight', (
       // Nothing is left reserved: a 24 MiB body (which fits only into an idle budget) is read again.
       await waitFor(
         'a 24 MiB body to be read to its end (401) after the flood',
-        async () => statusOf((await flood(service.port, 'after-flood', { chunked: false }, stop.signal)).answer) === 401,
+        async () =>
+          statusOf((await flood(service.port, 'after-flood', { chunked: false }, stop.signal)).answer) === 401,
         10_000,
       );
       expect(service.alive).toBe(true);
