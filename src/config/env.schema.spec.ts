@@ -37,6 +37,7 @@ describe('parseEnvironment', () => {
       logLevel: 'info',
       headersTimeoutMs: 20_000,
       requestTimeoutMs: 60_000,
+      webhookBodyBudgetBytes: 64 * 1024 * 1024,
     });
   });
 
@@ -58,6 +59,7 @@ describe('parseEnvironment', () => {
       LOG_LEVEL: 'debug',
       HEADERS_TIMEOUT: '2.5',
       REQUEST_TIMEOUT: '90',
+      WEBHOOK_BODY_BUDGET: '25',
     };
     expect(settings(env)).toEqual({
       githubSecret: SECRET,
@@ -77,6 +79,7 @@ describe('parseEnvironment', () => {
       logLevel: 'debug',
       headersTimeoutMs: 2500,
       requestTimeoutMs: 90_000,
+      webhookBodyBudgetBytes: 25 * 1024 * 1024,
     });
   });
 
@@ -94,6 +97,7 @@ describe('parseEnvironment', () => {
       LOG_LEVEL: ' ',
       HEADERS_TIMEOUT: '',
       REQUEST_TIMEOUT: ' ',
+      WEBHOOK_BODY_BUDGET: '',
     };
     expect(settings({ ...REQUIRED, ...blank, DEPLOY_COMMAND: '', ADMIN_TOKEN: '' })).toEqual(settings(REQUIRED));
     expect(problems({ GITHUB_SECRET: '', REPO_PATH: '  ' })).toEqual([
@@ -161,6 +165,10 @@ describe('parseEnvironment', () => {
     ['REQUEST_TIMEOUT', { REQUEST_TIMEOUT: '1e3' }],
     ['REQUEST_TIMEOUT', { REQUEST_TIMEOUT: '7200' }],
     ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '30', REQUEST_TIMEOUT: '10' }],
+    ['WEBHOOK_BODY_BUDGET', { WEBHOOK_BODY_BUDGET: '24' }],
+    ['WEBHOOK_BODY_BUDGET', { WEBHOOK_BODY_BUDGET: '64MiB' }],
+    ['WEBHOOK_BODY_BUDGET', { WEBHOOK_BODY_BUDGET: '1.5e2' }],
+    ['WEBHOOK_BODY_BUDGET', { WEBHOOK_BODY_BUDGET: '65537' }],
     ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '61' }],
   ])('names %s when it is %j', (variable, changes) => {
     expect(problems({ ...REQUIRED, ...changes })).toEqual([expect.stringMatching(new RegExp(`^${variable}\\b`))]);

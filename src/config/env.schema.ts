@@ -27,6 +27,7 @@ export interface EnvSettings {
   logLevel: LogLevel;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  webhookBodyBudgetBytes: number;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -133,6 +134,13 @@ export function parseEnvironment(env: Environment, cwd = process.cwd()): EnvSett
     );
   }
 
+  // Unsigned bodies in flight, in MiB: at least one maximal (25 MiB) GitHub delivery.
+  const rawBudget = value(env, 'WEBHOOK_BODY_BUDGET') ?? '64';
+  const budgetMiB = Number(rawBudget);
+  if (!/^\d+$/.test(rawBudget) || budgetMiB < 25 || budgetMiB > 65_536) {
+    problems.push(`WEBHOOK_BODY_BUDGET must be a whole number of MiB from 25 to 65536 (got "${rawBudget}")`);
+  }
+
   if (problems.length > 0) return problems;
   return {
     githubSecret: githubSecret!,
@@ -153,6 +161,7 @@ export function parseEnvironment(env: Environment, cwd = process.cwd()): EnvSett
     logLevel: logLevel!,
     headersTimeoutMs: Math.ceil(headersTimeout! * 1000),
     requestTimeoutMs: Math.ceil(requestTimeout! * 1000),
+    webhookBodyBudgetBytes: budgetMiB * 1024 * 1024,
   };
 }
 
