@@ -21,6 +21,7 @@ describe('parseEnvironment', () => {
   it('applies the documented defaults', () => {
     expect(settings(REQUIRED, '/srv/hookdeploy')).toEqual({
       githubSecret: SECRET,
+      githubSecretPrevious: undefined,
       repoPath: '/srv/app',
       port: 8000,
       host: '0.0.0.0',
@@ -37,6 +38,7 @@ describe('parseEnvironment', () => {
       logLevel: 'info',
       headersTimeoutMs: 20_000,
       requestTimeoutMs: 60_000,
+      maxParallelDeploys: 2,
     });
   });
 
@@ -58,9 +60,12 @@ describe('parseEnvironment', () => {
       LOG_LEVEL: 'debug',
       HEADERS_TIMEOUT: '2.5',
       REQUEST_TIMEOUT: '90',
+      GITHUB_SECRET_PREVIOUS: 'old-secret',
+      MAX_PARALLEL_DEPLOYS: '4',
     };
     expect(settings(env)).toEqual({
       githubSecret: SECRET,
+      githubSecretPrevious: 'old-secret',
       repoPath: '/srv/app',
       port: 0,
       host: '127.0.0.1',
@@ -77,6 +82,7 @@ describe('parseEnvironment', () => {
       logLevel: 'debug',
       headersTimeoutMs: 2500,
       requestTimeoutMs: 90_000,
+      maxParallelDeploys: 4,
     });
   });
 
@@ -94,6 +100,8 @@ describe('parseEnvironment', () => {
       LOG_LEVEL: ' ',
       HEADERS_TIMEOUT: '',
       REQUEST_TIMEOUT: ' ',
+      GITHUB_SECRET_PREVIOUS: '',
+      MAX_PARALLEL_DEPLOYS: ' ',
     };
     expect(settings({ ...REQUIRED, ...blank, DEPLOY_COMMAND: '', ADMIN_TOKEN: '' })).toEqual(settings(REQUIRED));
     expect(problems({ GITHUB_SECRET: '', REPO_PATH: '  ' })).toEqual([
@@ -162,6 +170,10 @@ describe('parseEnvironment', () => {
     ['REQUEST_TIMEOUT', { REQUEST_TIMEOUT: '7200' }],
     ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '30', REQUEST_TIMEOUT: '10' }],
     ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '61' }],
+    ['MAX_PARALLEL_DEPLOYS', { MAX_PARALLEL_DEPLOYS: '0' }],
+    ['MAX_PARALLEL_DEPLOYS', { MAX_PARALLEL_DEPLOYS: '1.5' }],
+    ['MAX_PARALLEL_DEPLOYS', { MAX_PARALLEL_DEPLOYS: 'two' }],
+    ['MAX_PARALLEL_DEPLOYS', { MAX_PARALLEL_DEPLOYS: '65' }],
   ])('names %s when it is %j', (variable, changes) => {
     expect(problems({ ...REQUIRED, ...changes })).toEqual([expect.stringMatching(new RegExp(`^${variable}\\b`))]);
   });
@@ -199,8 +211,16 @@ describe('parseEnvironment', () => {
       PULL_STRATEGY: 'x',
       DEPLOY_TIMEOUT: 'x',
     };
-    const text = problems({ GITHUB_SECRET: SECRET, ADMIN_TOKEN: TOKEN, ...bad, REPO_PATH: undefined }).join('\n');
+    const previous = 'previous-gh-secret-1c2d';
+    const text = problems({
+      GITHUB_SECRET: SECRET,
+      GITHUB_SECRET_PREVIOUS: previous,
+      ADMIN_TOKEN: TOKEN,
+      ...bad,
+      REPO_PATH: undefined,
+    }).join('\n');
     expect(text).toContain('REPO_PATH');
+    expect(text).not.toContain(previous);
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain(TOKEN);
   });

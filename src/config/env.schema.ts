@@ -11,6 +11,8 @@ import {
 /** What the environment alone can tell; the git-derived defaults come later. */
 export interface EnvSettings {
   githubSecret: string;
+  /** The secret before a rotation, accepted as well until it is removed. */
+  githubSecretPrevious: string | undefined;
   repoPath: string;
   port: number;
   host: string;
@@ -27,6 +29,7 @@ export interface EnvSettings {
   logLevel: LogLevel;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  maxParallelDeploys: number;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -133,9 +136,17 @@ export function parseEnvironment(env: Environment, cwd = process.cwd()): EnvSett
     );
   }
 
+  // At most this many targets deploy at the same time (each target deploys one at a time anyway).
+  const rawMaxParallel = value(env, 'MAX_PARALLEL_DEPLOYS') ?? '2';
+  const maxParallelDeploys = Number(rawMaxParallel);
+  if (!/^\d+$/.test(rawMaxParallel) || maxParallelDeploys < 1 || maxParallelDeploys > 64) {
+    problems.push(`MAX_PARALLEL_DEPLOYS must be an integer from 1 to 64 (got "${rawMaxParallel}")`);
+  }
+
   if (problems.length > 0) return problems;
   return {
     githubSecret: githubSecret!,
+    githubSecretPrevious: value(env, 'GITHUB_SECRET_PREVIOUS'),
     repoPath,
     port,
     host,
@@ -153,6 +164,7 @@ export function parseEnvironment(env: Environment, cwd = process.cwd()): EnvSett
     logLevel: logLevel!,
     headersTimeoutMs: Math.ceil(headersTimeout! * 1000),
     requestTimeoutMs: Math.ceil(requestTimeout! * 1000),
+    maxParallelDeploys,
   };
 }
 
