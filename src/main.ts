@@ -35,7 +35,9 @@ function exitCleanlyOn(signal: NodeJS.Signals): void {
 
 /** `--check-config`: the configuration validated as the boot would, then exit; nothing listens or opens. */
 async function checkConfigAndExit(): Promise<never> {
-  const check = await checkConfig(readEnvironment());
+  // As at boot: .env joins the environment, which git's checks see too.
+  Object.assign(process.env, readEnvironment());
+  const check = await checkConfig(process.env);
   if (check.ok) process.stdout.write(`${check.line}\n`);
   else process.stderr.write(check.lines.map((line) => `${line}\n`).join(''));
   process.exit(check.ok ? 0 : 1);

@@ -12,7 +12,10 @@ export type ConfigCheck = { ok: true; line: string } | { ok: false; lines: strin
 export async function checkConfig(env: Environment, cwd = process.cwd()): Promise<ConfigCheck> {
   try {
     const { targets } = await loadServiceConfig(env, cwd);
-    return { ok: true, line: `config ok: ${targets.length} target(s): ${targets.map((target) => target.id).join(', ')}` };
+    return {
+      ok: true,
+      line: `config ok: ${targets.length} target(s): ${targets.map((target) => target.id).join(', ')}`,
+    };
   } catch (error) {
     if (error instanceof ConfigError) return { ok: false, lines: [...error.problems] };
     return { ok: false, lines: [`could not read the configuration: ${String(error)}`] };

@@ -96,7 +96,9 @@ export const targetSchema = z
   )
   .superRefine((target, context) => {
     const forge = target.forge ?? 'github';
-    if (forge !== 'gitlab' && target.repository !== undefined && !REPOSITORY_SLUG.test(target.repository)) {
+    // Only a slug the key's own check let through: one problem per key is enough.
+    const nested = target.repository !== undefined && NESTED_REPOSITORY_SLUG.test(target.repository);
+    if (forge !== 'gitlab' && nested && !REPOSITORY_SLUG.test(target.repository!)) {
       context.addIssue({ code: 'custom', path: ['repository'], message: 'must be owner/name' });
     }
   })
