@@ -21,15 +21,15 @@ export interface CheckedTargets {
  * repository). Every problem is reported, each at its target's place in the file.
  */
 export async function checkRepositories(drafts: readonly FileTarget[]): Promise<CheckedTargets> {
-  const problems: string[] = [];
-
   // Real paths: /srv/site and a symlink to it are the same work tree.
   const realPaths = await Promise.all(drafts.map((draft) => realpath(draft.repoPath).catch(() => draft.repoPath)));
   const firstAt = new Map<string, FileTarget>();
-  drafts.forEach((draft, index) => {
+  const shared = drafts.map((draft, index): string[] => {
     const first = firstAt.get(realPaths[index]);
     if (first === undefined) firstAt.set(realPaths[index], draft);
-    else problems.push(`${draft.place('repoPath')}: the same work tree as targets[${first.index}] (${first.id})`);
+    return first === undefined
+      ? []
+      : [`${draft.place('repoPath')}: the same work tree as targets[${first.index}] (${first.id})`];
   });
 
   let gitMissing = false;
@@ -44,13 +44,14 @@ export async function checkRepositories(drafts: readonly FileTarget[]): Promise<
       return [`${draft.place('repoPath')}: ${(error as Error).message}`];
     }
   });
-  if (gitMissing) problems.unshift(new GitMissingError().message);
-
+  // In the order of the file, a target's problems together.
+  const problems: string[] = gitMissing ? [new GitMissingError().message] : [];
   const targets: Target[] = [];
-  for (const result of results) {
+  results.forEach((result, index) => {
+    problems.push(...shared[index]);
     if (Array.isArray(result)) problems.push(...result);
     else targets.push(result);
-  }
+  });
   return { targets, problems };
 }
 
