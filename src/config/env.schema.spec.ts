@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseEnvironment, type EnvSettings, type Environment } from './env.schema.js';
+import { parseEnvironment, parseServerEnvironment, type EnvSettings, type Environment } from './env.schema.js';
 
 const SECRET = 'gh-secret-9f8e7d';
 const TOKEN = 'admin-token-1a2b3c';
@@ -301,5 +301,32 @@ describe('parseEnvironment', () => {
 
   it('rounds a tiny DEPLOY_TIMEOUT up to a whole millisecond instead of down to none', () => {
     expect(settings({ ...REQUIRED, DEPLOY_TIMEOUT: '0.0001' }).deployTimeoutMs).toBe(1);
+  });
+});
+
+describe('parseServerEnvironment', () => {
+  it('reads the server settings alone: no target variable is required or read', () => {
+    expect(parseServerEnvironment({ PORT: '9000', DEPLOY_TIMEOUT: 'x', WEBHOOK_PATH: '/health' }, '/srv')).toEqual({
+      port: 9000,
+      host: '0.0.0.0',
+      adminToken: undefined,
+      dataDir: '/srv/data',
+      historyLimit: 1000,
+      logFormat: 'pretty',
+      logLevel: 'info',
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 60_000,
+      maxParallelDeploys: 2,
+    });
+  });
+
+  it('reports every server problem at once, with the messages of parseEnvironment', () => {
+    expect(
+      parseServerEnvironment({ PORT: 'x', HEADERS_TIMEOUT: '30', REQUEST_TIMEOUT: '10', MAX_PARALLEL_DEPLOYS: '0' }),
+    ).toEqual([
+      'PORT must be an integer from 0 to 65535 (got "x")',
+      'MAX_PARALLEL_DEPLOYS must be an integer from 1 to 64 (got "0")',
+      'HEADERS_TIMEOUT must not be greater than REQUEST_TIMEOUT, which includes the headers (got 30 and 10)',
+    ]);
   });
 });

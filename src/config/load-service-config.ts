@@ -4,7 +4,7 @@ import { DEFAULT_TARGET_ID, type Target } from '../domain/target.js';
 import { SECRET_VARIABLES } from './app-config.js';
 import { checkRepositories } from './check-repositories.js';
 import { ConfigError } from './config.error.js';
-import { parseEnvironment, type Environment } from './env.schema.js';
+import { parseServerEnvironment, type Environment } from './env.schema.js';
 import { loadEnvConfig } from './load-config.js';
 import type { ServiceConfig } from './service-config.js';
 import { parseTargetsFile } from './targets-file.js';
@@ -96,21 +96,7 @@ async function loadFileConfig(path: string, env: Environment, cwd: string): Prom
     );
   }
 
-  // TODO(zod step): a parse of the server settings alone; until then, the target variables
-  // are given placeholders and their problems (already reported above) dropped.
-  const settings = parseEnvironment(
-    {
-      ...env,
-      GITHUB_SECRET: 'unused',
-      REPO_PATH: '/',
-      DEPLOY_BRANCH: '',
-      DEPLOY_REPOSITORY: '',
-      PULL_STRATEGY: '',
-      DEPLOY_TIMEOUT: '',
-      WEBHOOK_PATH: '',
-    },
-    cwd,
-  );
+  const settings = parseServerEnvironment(env, cwd);
   if (Array.isArray(settings)) problems.push(...settings);
 
   const targets = await readTargets(path, env);
@@ -118,17 +104,8 @@ async function loadFileConfig(path: string, env: Environment, cwd: string): Prom
   if (problems.length > 0 || Array.isArray(settings) || !targets.ok) throw new ConfigError(problems);
 
   return {
-    port: settings.port,
-    host: settings.host,
+    ...settings,
     webhookPath: undefined,
-    adminToken: settings.adminToken,
-    dataDir: settings.dataDir,
-    historyLimit: settings.historyLimit,
-    logFormat: settings.logFormat,
-    logLevel: settings.logLevel,
-    headersTimeoutMs: settings.headersTimeoutMs,
-    requestTimeoutMs: settings.requestTimeoutMs,
-    maxParallelDeploys: settings.maxParallelDeploys,
     targets: targets.targets,
     source: { kind: 'file', path },
     secretVariables: [...SECRET_VARIABLES, ...targets.secretVariables],
