@@ -38,4 +38,4 @@ export interface AppConfig {
 }
 
 /** Names of the variables whose values must never be echoed anywhere. */
-export const SECRET_VARIABLES = ['GITHUB_SECRET', 'ADMIN_TOKEN'] as const;
+export const SECRET_VARIABLES = ['GITHUB_SECRET', 'GITHUB_SECRET_PREVIOUS', 'ADMIN_TOKEN'] as const;
