@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './bootstrap.js';
+import { checkConfig } from './config/check-config.js';
 import { ConfigError } from './config/config.error.js';
 import { loadConfig, readEnvironment } from './config/load-config.js';
 import { createLogger } from './observability/pino-logger.js';
@@ -32,7 +33,18 @@ function exitCleanlyOn(signal: NodeJS.Signals): void {
   });
 }
 
+/** `--check-config`: the configuration validated as the boot would, then exit; nothing listens or opens. */
+async function checkConfigAndExit(): Promise<never> {
+  // As at boot: .env joins the environment, which git's checks see too.
+  Object.assign(process.env, readEnvironment());
+  const check = await checkConfig(process.env);
+  if (check.ok) process.stdout.write(`${check.line}\n`);
+  else process.stderr.write(check.lines.map((line) => `${line}\n`).join(''));
+  process.exit(check.ok ? 0 : 1);
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--check-config')) await checkConfigAndExit();
   exitCleanlyOn('SIGTERM');
   exitCleanlyOn('SIGINT');
   // A deploy tool that dies on an unforeseen rejection takes every later push down with it.

@@ -33,7 +33,9 @@ export interface AppConfig {
   headersTimeoutMs: number;
   /** How long a client may take to send its whole request, body included (server.requestTimeout). */
   requestTimeoutMs: number;
+  /** Webhook body bytes held at once across all requests, before their signature is checked. */
+  webhookBodyBudgetBytes: number;
 }
 
 /** Names of the variables whose values must never be echoed anywhere. */
-export const SECRET_VARIABLES = ['GITHUB_SECRET', 'ADMIN_TOKEN'] as const;
+export const SECRET_VARIABLES = ['GITHUB_SECRET', 'GITHUB_SECRET_PREVIOUS', 'ADMIN_TOKEN'] as const;

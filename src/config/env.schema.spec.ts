@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseEnvironment, type EnvSettings, type Environment } from './env.schema.js';
+import { parseEnvironment, parseServerEnvironment, type EnvSettings, type Environment } from './env.schema.js';
 
 const SECRET = 'gh-secret-9f8e7d';
 const TOKEN = 'admin-token-1a2b3c';
@@ -21,6 +21,7 @@ describe('parseEnvironment', () => {
   it('applies the documented defaults', () => {
     expect(settings(REQUIRED, '/srv/hookdeploy')).toEqual({
       githubSecret: SECRET,
+      githubSecretPrevious: undefined,
       repoPath: '/srv/app',
       port: 8000,
       host: '0.0.0.0',
@@ -37,6 +38,8 @@ describe('parseEnvironment', () => {
       logLevel: 'info',
       headersTimeoutMs: 20_000,
       requestTimeoutMs: 60_000,
+      webhookBodyBudgetBytes: 64 * 1024 * 1024,
+      maxParallelDeploys: 2,
     });
   });
 
@@ -58,9 +61,13 @@ describe('parseEnvironment', () => {
       LOG_LEVEL: 'debug',
       HEADERS_TIMEOUT: '2.5',
       REQUEST_TIMEOUT: '90',
+      WEBHOOK_BODY_BUDGET: '25',
+      GITHUB_SECRET_PREVIOUS: 'old-secret',
+      MAX_PARALLEL_DEPLOYS: '4',
     };
     expect(settings(env)).toEqual({
       githubSecret: SECRET,
+      githubSecretPrevious: 'old-secret',
       repoPath: '/srv/app',
       port: 0,
       host: '127.0.0.1',
@@ -77,6 +84,8 @@ describe('parseEnvironment', () => {
       logLevel: 'debug',
       headersTimeoutMs: 2500,
       requestTimeoutMs: 90_000,
+      webhookBodyBudgetBytes: 25 * 1024 * 1024,
+      maxParallelDeploys: 4,
     });
   });
 
@@ -94,6 +103,9 @@ describe('parseEnvironment', () => {
       LOG_LEVEL: ' ',
       HEADERS_TIMEOUT: '',
       REQUEST_TIMEOUT: ' ',
+      WEBHOOK_BODY_BUDGET: '',
+      GITHUB_SECRET_PREVIOUS: '',
+      MAX_PARALLEL_DEPLOYS: ' ',
     };
     expect(settings({ ...REQUIRED, ...blank, DEPLOY_COMMAND: '', ADMIN_TOKEN: '' })).toEqual(settings(REQUIRED));
     expect(problems({ GITHUB_SECRET: '', REPO_PATH: '  ' })).toEqual([
@@ -161,7 +173,15 @@ describe('parseEnvironment', () => {
     ['REQUEST_TIMEOUT', { REQUEST_TIMEOUT: '1e3' }],
     ['REQUEST_TIMEOUT', { REQUEST_TIMEOUT: '7200' }],
     ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '30', REQUEST_TIMEOUT: '10' }],
+    ['WEBHOOK_BODY_BUDGET', { WEBHOOK_BODY_BUDGET: '24' }],
+    ['WEBHOOK_BODY_BUDGET', { WEBHOOK_BODY_BUDGET: '64MiB' }],
+    ['WEBHOOK_BODY_BUDGET', { WEBHOOK_BODY_BUDGET: '1.5e2' }],
+    ['WEBHOOK_BODY_BUDGET', { WEBHOOK_BODY_BUDGET: '65537' }],
     ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '61' }],
+    ['MAX_PARALLEL_DEPLOYS', { MAX_PARALLEL_DEPLOYS: '0' }],
+    ['MAX_PARALLEL_DEPLOYS', { MAX_PARALLEL_DEPLOYS: '1.5' }],
+    ['MAX_PARALLEL_DEPLOYS', { MAX_PARALLEL_DEPLOYS: 'two' }],
+    ['MAX_PARALLEL_DEPLOYS', { MAX_PARALLEL_DEPLOYS: '65' }],
   ])('names %s when it is %j', (variable, changes) => {
     expect(problems({ ...REQUIRED, ...changes })).toEqual([expect.stringMatching(new RegExp(`^${variable}\\b`))]);
   });
@@ -199,8 +219,16 @@ describe('parseEnvironment', () => {
       PULL_STRATEGY: 'x',
       DEPLOY_TIMEOUT: 'x',
     };
-    const text = problems({ GITHUB_SECRET: SECRET, ADMIN_TOKEN: TOKEN, ...bad, REPO_PATH: undefined }).join('\n');
+    const previous = 'previous-gh-secret-1c2d';
+    const text = problems({
+      GITHUB_SECRET: SECRET,
+      GITHUB_SECRET_PREVIOUS: previous,
+      ADMIN_TOKEN: TOKEN,
+      ...bad,
+      REPO_PATH: undefined,
+    }).join('\n');
     expect(text).toContain('REPO_PATH');
+    expect(text).not.toContain(previous);
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain(TOKEN);
   });
@@ -281,5 +309,33 @@ describe('parseEnvironment', () => {
 
   it('rounds a tiny DEPLOY_TIMEOUT up to a whole millisecond instead of down to none', () => {
     expect(settings({ ...REQUIRED, DEPLOY_TIMEOUT: '0.0001' }).deployTimeoutMs).toBe(1);
+  });
+});
+
+describe('parseServerEnvironment', () => {
+  it('reads the server settings alone: no target variable is required or read', () => {
+    expect(parseServerEnvironment({ PORT: '9000', DEPLOY_TIMEOUT: 'x', WEBHOOK_PATH: '/health' }, '/srv')).toEqual({
+      port: 9000,
+      host: '0.0.0.0',
+      adminToken: undefined,
+      dataDir: '/srv/data',
+      historyLimit: 1000,
+      logFormat: 'pretty',
+      logLevel: 'info',
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 60_000,
+      webhookBodyBudgetBytes: 64 * 1024 * 1024,
+      maxParallelDeploys: 2,
+    });
+  });
+
+  it('reports every server problem at once, with the messages of parseEnvironment', () => {
+    expect(
+      parseServerEnvironment({ PORT: 'x', HEADERS_TIMEOUT: '30', REQUEST_TIMEOUT: '10', MAX_PARALLEL_DEPLOYS: '0' }),
+    ).toEqual([
+      'PORT must be an integer from 0 to 65535 (got "x")',
+      'MAX_PARALLEL_DEPLOYS must be an integer from 1 to 64 (got "0")',
+      'HEADERS_TIMEOUT must not be greater than REQUEST_TIMEOUT, which includes the headers (got 30 and 10)',
+    ]);
   });
 });

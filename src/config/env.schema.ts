@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
 import {
   LOG_FORMATS,
   LOG_LEVELS,
@@ -7,10 +8,13 @@ import {
   type LogLevel,
   type PullStrategy,
 } from './app-config.js';
+import { BAD_BRANCH, REPOSITORY_SLUG, shortBranchName } from './git-names.js';
 
 /** What the environment alone can tell; the git-derived defaults come later. */
 export interface EnvSettings {
   githubSecret: string;
+  /** The secret before a rotation, accepted as well until it is removed. */
+  githubSecretPrevious: string | undefined;
   repoPath: string;
   port: number;
   host: string;
@@ -27,23 +31,214 @@ export interface EnvSettings {
   logLevel: LogLevel;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  webhookBodyBudgetBytes: number;
+  maxParallelDeploys: number;
 }
+
+/** The settings of the process itself, which a targets file leaves to the environment. */
+export type ServerEnvSettings = Pick<
+  EnvSettings,
+  | 'port'
+  | 'host'
+  | 'adminToken'
+  | 'dataDir'
+  | 'historyLimit'
+  | 'logFormat'
+  | 'logLevel'
+  | 'headersTimeoutMs'
+  | 'requestTimeoutMs'
+  | 'webhookBodyBudgetBytes'
+  | 'maxParallelDeploys'
+>;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 // Routes of hookdeploy itself (the API and the dashboard).
 const RESERVED_PATHS = ['/health', '/deployments', '/deliveries', '/session', '/dashboard', '/metrics'];
 const SAFE_PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
-const REPOSITORY_SLUG = /^[\w.-]+\/[\w.-]+$/;
-// The subset of `git check-ref-format` rules that a branch name can break by accident
-// (control characters included, hence the disable).
-// eslint-disable-next-line no-control-regex
-const BAD_BRANCH = /(^[-/.])|([/.]$)|\.\.|@\{|\/\/|\/\.|[\s~^:?*[\\\x00-\x1f\x7f]|\.lock$|^@$/;
+
+/** The value as it was given, for a message: zod hands the input to the error function. */
+function got(issue: { input?: unknown }): string {
+  return `(got "${String(issue.input)}")`;
+}
+
+/** A variable that may be unset (undefined): what the variable's schema receives then. */
+const optionalText = z.string().optional();
+
+/** A required variable: `message` when it is unset. */
+function required(message: string) {
+  return z.string({ error: message });
+}
+
+/** A number of seconds above 0 and at most `max`, from its text. */
+function seconds(name: string, fallback: string, max: number) {
+  return z
+    .string()
+    .default(fallback)
+    .refine((raw) => /^\d+(\.\d+)?$/.test(raw) && Number(raw) > 0 && Number(raw) <= max, {
+      error: (issue) => `${name} must be a number of seconds above 0 and at most ${max} ${got(issue)}`,
+    })
+    .transform(Number);
+}
+
+/** An integer from `min` to `max`, from its text (no sign, no exponent). */
+function integer(name: string, fallback: string, min: number, max: number) {
+  return z
+    .string()
+    .default(fallback)
+    .refine((raw) => /^\d+$/.test(raw) && Number(raw) >= min && Number(raw) <= max, {
+      error: (issue) => `${name} must be an integer from ${min} to ${max} ${got(issue)}`,
+    })
+    .transform(Number);
+}
+
+/** One of `values`, case-insensitively (LOG_LEVEL=DEBUG is how many operators write it). */
+function oneOf<T extends string>(name: string, values: readonly T[], caseless = false) {
+  return z
+    .string()
+    .refine((raw) => values.some((value) => value === (caseless ? raw.trim().toLowerCase() : raw)), {
+      error: (issue) => `${name} must be one of ${values.join(', ')} ${got(issue)}`,
+    })
+    .transform((raw) => (caseless ? raw.trim().toLowerCase() : raw) as T);
+}
+
+/**
+ * Every variable, one block each, in the order their problems are reported. Secret values
+ * are never quoted back. A relative path is resolved against `cwd`.
+ */
+function variables(cwd: string) {
+  const absolute = (path: string): string => (isAbsolute(path) ? path : resolve(cwd, path));
+  return {
+    GITHUB_SECRET: required('GITHUB_SECRET is required (the webhook secret set on GitHub)'),
+
+    GITHUB_SECRET_PREVIOUS: optionalText,
+
+    REPO_PATH: required('REPO_PATH is required (a git work tree with a remote "origin")').transform(absolute),
+
+    PORT: integer('PORT', '8000', 0, 65535),
+
+    HOST: z
+      .string()
+      .default('0.0.0.0')
+      .refine((host) => !/\s/.test(host), {
+        error: (issue) => `HOST must be an address or host name ${got(issue)}`,
+      }),
+
+    WEBHOOK_PATH: z
+      .string()
+      .default('/github')
+      .refine((raw) => SAFE_PATH.test(trimSlashes(raw)) && !/\/\.{1,2}(\/|$)/.test(trimSlashes(raw)), {
+        error: (issue) =>
+          `WEBHOOK_PATH must be a path like /github (letters, digits, . _ ~ - and /, no . or .. segments; ${got(issue).slice(1)}`,
+        abort: true,
+      })
+      .transform(trimSlashes)
+      .refine((path) => !RESERVED_PATHS.some((reserved) => path === reserved || path.startsWith(`${reserved}/`)), {
+        error: (issue) => `WEBHOOK_PATH must not be ${String(issue.input)}: that path belongs to hookdeploy's own API`,
+      }),
+
+    DEPLOY_BRANCH: optionalText
+      .transform((branch) => (branch === undefined ? undefined : shortBranchName(branch)))
+      .refine((branch) => branch === undefined || !BAD_BRANCH.test(branch), {
+        error: (issue) => `DEPLOY_BRANCH is not a valid branch name (got "${String(issue.input)}")`,
+      }),
+
+    DEPLOY_REPOSITORY: optionalText.refine((slug) => slug === undefined || REPOSITORY_SLUG.test(slug), {
+      error: (issue) => `DEPLOY_REPOSITORY must be owner/name ${got(issue)}`,
+    }),
+
+    PULL_STRATEGY: oneOf('PULL_STRATEGY', PULL_STRATEGIES).default('rebase'),
+
+    DEPLOY_COMMAND: optionalText,
+
+    DEPLOY_TIMEOUT: seconds('DEPLOY_TIMEOUT', '600', 86_400),
+
+    ADMIN_TOKEN: optionalText,
+
+    DATA_DIR: z.string().default('./data').transform(absolute),
+
+    HISTORY_LIMIT: integer('HISTORY_LIMIT', '1000', 1, 1_000_000),
+
+    // Unset: json when NODE_ENV=production, else pretty (decided in parseEnvironment()).
+    LOG_FORMAT: oneOf('LOG_FORMAT', LOG_FORMATS, true).optional(),
+
+    LOG_LEVEL: oneOf('LOG_LEVEL', LOG_LEVELS, true).default('info'),
+
+    // Slow clients: how long a client may take to send its headers, and its whole request.
+    HEADERS_TIMEOUT: seconds('HEADERS_TIMEOUT', '20', 3600),
+    REQUEST_TIMEOUT: seconds('REQUEST_TIMEOUT', '60', 3600),
+
+    // Unsigned bodies in flight, in MiB: at least one maximal (25 MiB) GitHub delivery.
+    WEBHOOK_BODY_BUDGET: z
+      .string()
+      .default('64')
+      .refine((raw) => /^\d+$/.test(raw) && Number(raw) >= 25 && Number(raw) <= 65_536, {
+        error: (issue) => `WEBHOOK_BODY_BUDGET must be a whole number of MiB from 25 to 65536 ${got(issue)}`,
+      })
+      .transform(Number),
+
+    // At most this many targets deploy at the same time (each target deploys one at a time anyway).
+    MAX_PARALLEL_DEPLOYS: integer('MAX_PARALLEL_DEPLOYS', '2', 1, 64),
+  };
+}
+
+/** The variables of the process itself: everything but the one target of env-only mode. */
+const SERVER_VARIABLES = [
+  'PORT',
+  'HOST',
+  'ADMIN_TOKEN',
+  'DATA_DIR',
+  'HISTORY_LIMIT',
+  'LOG_FORMAT',
+  'LOG_LEVEL',
+  'HEADERS_TIMEOUT',
+  'REQUEST_TIMEOUT',
+  'WEBHOOK_BODY_BUDGET',
+  'MAX_PARALLEL_DEPLOYS',
+] as const;
+
+/** `/hooks/github/` → `/hooks/github`; `/` stays `/` (and is then refused as no path). */
+function trimSlashes(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, '') : path;
+}
 
 /** Empty means unset: `.env.example` lists optional variables with empty values. */
-function value(env: Environment, name: string): string | undefined {
-  const raw = env[name];
-  return raw === undefined || raw.trim() === '' ? undefined : raw;
+function withoutBlanks(env: Environment, names: readonly string[]): Record<string, string | undefined> {
+  return Object.fromEntries(names.map((name) => [name, env[name]?.trim() === '' ? undefined : env[name]]));
+}
+
+function headersWithinRequest(
+  settings: { HEADERS_TIMEOUT: number; REQUEST_TIMEOUT: number },
+  context: z.RefinementCtx,
+): void {
+  // Only between two valid values: one problem per variable is enough.
+  const { HEADERS_TIMEOUT: headers, REQUEST_TIMEOUT: request } = settings;
+  if (typeof headers === 'number' && typeof request === 'number' && headers > request) {
+    context.addIssue({
+      code: 'custom',
+      message: `HEADERS_TIMEOUT must not be greater than REQUEST_TIMEOUT, which includes the headers (got ${headers} and ${request})`,
+    });
+  }
+}
+
+function serverSettings(
+  parsed: z.infer<z.ZodObject<Pick<ReturnType<typeof variables>, (typeof SERVER_VARIABLES)[number]>>>,
+  env: Environment,
+): ServerEnvSettings {
+  const logFormat = parsed.LOG_FORMAT ?? (env.NODE_ENV?.trim() === 'production' ? 'json' : 'pretty');
+  return {
+    port: parsed.PORT,
+    host: parsed.HOST,
+    adminToken: parsed.ADMIN_TOKEN,
+    dataDir: parsed.DATA_DIR,
+    historyLimit: parsed.HISTORY_LIMIT,
+    logFormat,
+    logLevel: parsed.LOG_LEVEL,
+    headersTimeoutMs: Math.ceil(parsed.HEADERS_TIMEOUT * 1000),
+    requestTimeoutMs: Math.ceil(parsed.REQUEST_TIMEOUT * 1000),
+    webhookBodyBudgetBytes: parsed.WEBHOOK_BODY_BUDGET * 1024 * 1024,
+    maxParallelDeploys: parsed.MAX_PARALLEL_DEPLOYS,
+  };
 }
 
 /**
@@ -52,117 +247,36 @@ function value(env: Environment, name: string): string | undefined {
  * quoted back.
  */
 export function parseEnvironment(env: Environment, cwd = process.cwd()): EnvSettings | string[] {
-  const problems: string[] = [];
-
-  const githubSecret = value(env, 'GITHUB_SECRET');
-  if (githubSecret === undefined) problems.push('GITHUB_SECRET is required (the webhook secret set on GitHub)');
-
-  const rawRepoPath = value(env, 'REPO_PATH');
-  if (rawRepoPath === undefined) problems.push('REPO_PATH is required (a git work tree with a remote "origin")');
-  const repoPath = rawRepoPath === undefined ? '' : isAbsolute(rawRepoPath) ? rawRepoPath : resolve(cwd, rawRepoPath);
-
-  const rawPort = value(env, 'PORT') ?? '8000';
-  const port = Number(rawPort);
-  if (!/^\d+$/.test(rawPort) || port > 65535) {
-    problems.push(`PORT must be an integer from 0 to 65535 (got "${rawPort}")`);
-  }
-
-  const host = value(env, 'HOST') ?? '0.0.0.0';
-  if (/\s/.test(host)) problems.push(`HOST must be an address or host name (got "${host}")`);
-
-  const rawWebhookPath = value(env, 'WEBHOOK_PATH') ?? '/github';
-  const webhookPath = rawWebhookPath.length > 1 ? rawWebhookPath.replace(/\/+$/, '') : rawWebhookPath;
-  if (!SAFE_PATH.test(webhookPath) || /\/\.{1,2}(\/|$)/.test(webhookPath)) {
-    problems.push(
-      `WEBHOOK_PATH must be a path like /github (letters, digits, . _ ~ - and /, no . or .. segments; got "${rawWebhookPath}")`,
-    );
-  } else if (RESERVED_PATHS.some((reserved) => webhookPath === reserved || webhookPath.startsWith(`${reserved}/`))) {
-    problems.push(`WEBHOOK_PATH must not be ${webhookPath}: that path belongs to hookdeploy's own API`);
-  }
-
-  const deployBranch = value(env, 'DEPLOY_BRANCH')?.replace(/^refs\/heads\//, '');
-  if (deployBranch !== undefined && BAD_BRANCH.test(deployBranch)) {
-    problems.push(`DEPLOY_BRANCH is not a valid branch name (got "${deployBranch}")`);
-  }
-
-  const deployRepository = value(env, 'DEPLOY_REPOSITORY');
-  if (deployRepository !== undefined && !REPOSITORY_SLUG.test(deployRepository)) {
-    problems.push(`DEPLOY_REPOSITORY must be owner/name (got "${deployRepository}")`);
-  }
-
-  const rawStrategy = value(env, 'PULL_STRATEGY') ?? 'rebase';
-  const pullStrategy = PULL_STRATEGIES.find((strategy) => strategy === rawStrategy);
-  if (pullStrategy === undefined) {
-    problems.push(`PULL_STRATEGY must be one of ${PULL_STRATEGIES.join(', ')} (got "${rawStrategy}")`);
-  }
-
-  const rawTimeout = value(env, 'DEPLOY_TIMEOUT') ?? '600';
-  const timeoutSeconds = Number(rawTimeout);
-  if (!/^\d+(\.\d+)?$/.test(rawTimeout) || timeoutSeconds <= 0 || timeoutSeconds > 86_400) {
-    problems.push(`DEPLOY_TIMEOUT must be a number of seconds above 0 and at most 86400 (got "${rawTimeout}")`);
-  }
-
-  const rawDataDir = value(env, 'DATA_DIR') ?? './data';
-  const dataDir = isAbsolute(rawDataDir) ? rawDataDir : resolve(cwd, rawDataDir);
-
-  const rawHistoryLimit = value(env, 'HISTORY_LIMIT') ?? '1000';
-  const historyLimit = Number(rawHistoryLimit);
-  if (!/^\d+$/.test(rawHistoryLimit) || historyLimit < 1 || historyLimit > 1_000_000) {
-    problems.push(`HISTORY_LIMIT must be an integer from 1 to 1000000 (got "${rawHistoryLimit}")`);
-  }
-
-  // Case-insensitive: LOG_LEVEL=DEBUG is how many operators write it.
-  const rawLogFormat = value(env, 'LOG_FORMAT') ?? (value(env, 'NODE_ENV') === 'production' ? 'json' : 'pretty');
-  const logFormat = LOG_FORMATS.find((format) => format === rawLogFormat.trim().toLowerCase());
-  if (logFormat === undefined) {
-    problems.push(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')} (got "${rawLogFormat}")`);
-  }
-
-  const rawLogLevel = value(env, 'LOG_LEVEL') ?? 'info';
-  const logLevel = LOG_LEVELS.find((level) => level === rawLogLevel.trim().toLowerCase());
-  if (logLevel === undefined) {
-    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${rawLogLevel}")`);
-  }
-
-  // Slow clients: how long a client may take to send its headers, and its whole request.
-  const headersTimeout = seconds(env, 'HEADERS_TIMEOUT', '20', problems);
-  const requestTimeout = seconds(env, 'REQUEST_TIMEOUT', '60', problems);
-  if (headersTimeout !== undefined && requestTimeout !== undefined && headersTimeout > requestTimeout) {
-    problems.push(
-      `HEADERS_TIMEOUT must not be greater than REQUEST_TIMEOUT, which includes the headers (got ${headersTimeout} and ${requestTimeout})`,
-    );
-  }
-
-  if (problems.length > 0) return problems;
+  const shape = variables(cwd);
+  const result = z
+    .object(shape)
+    .superRefine(headersWithinRequest)
+    .safeParse(withoutBlanks(env, Object.keys(shape)));
+  if (!result.success) return result.error.issues.map((issue) => issue.message);
+  const parsed = result.data;
   return {
-    githubSecret: githubSecret!,
-    repoPath,
-    port,
-    host,
-    webhookPath,
-    deployBranch,
-    deployRepository,
-    pullStrategy: pullStrategy!,
-    deployCommand: value(env, 'DEPLOY_COMMAND'),
+    githubSecret: parsed.GITHUB_SECRET,
+    githubSecretPrevious: parsed.GITHUB_SECRET_PREVIOUS,
+    repoPath: parsed.REPO_PATH,
+    webhookPath: parsed.WEBHOOK_PATH,
+    deployBranch: parsed.DEPLOY_BRANCH,
+    deployRepository: parsed.DEPLOY_REPOSITORY,
+    pullStrategy: parsed.PULL_STRATEGY,
+    deployCommand: parsed.DEPLOY_COMMAND,
     // Rounded up: a tiny positive timeout must not become 0 ms.
-    deployTimeoutMs: Math.ceil(timeoutSeconds * 1000),
-    adminToken: value(env, 'ADMIN_TOKEN'),
-    dataDir,
-    historyLimit,
-    logFormat: logFormat!,
-    logLevel: logLevel!,
-    headersTimeoutMs: Math.ceil(headersTimeout! * 1000),
-    requestTimeoutMs: Math.ceil(requestTimeout! * 1000),
+    deployTimeoutMs: Math.ceil(parsed.DEPLOY_TIMEOUT * 1000),
+    ...serverSettings(parsed, env),
   };
 }
 
-/** A number of seconds above 0 and at most an hour; undefined (and a problem) when it is not. */
-function seconds(env: Environment, name: string, fallback: string, problems: string[]): number | undefined {
-  const raw = value(env, name) ?? fallback;
-  const parsed = Number(raw);
-  if (!/^\d+(\.\d+)?$/.test(raw) || parsed <= 0 || parsed > 3600) {
-    problems.push(`${name} must be a number of seconds above 0 and at most 3600 (got "${raw}")`);
-    return undefined;
-  }
-  return parsed;
+/** The server settings alone: what a targets file leaves to the environment. */
+export function parseServerEnvironment(env: Environment, cwd = process.cwd()): ServerEnvSettings | string[] {
+  const shape = z.object(variables(cwd)).pick(
+    Object.fromEntries(SERVER_VARIABLES.map((name) => [name, true])) as {
+      [name in (typeof SERVER_VARIABLES)[number]]: true;
+    },
+  );
+  const result = shape.superRefine(headersWithinRequest).safeParse(withoutBlanks(env, SERVER_VARIABLES));
+  if (!result.success) return result.error.issues.map((issue) => issue.message);
+  return serverSettings(result.data, env);
 }

@@ -5,7 +5,7 @@ import { GitMissingError } from '../git/git.errors.js';
 import { GitService } from '../git/git.service.js';
 import type { AppConfig } from './app-config.js';
 import { ConfigError } from './config.error.js';
-import { parseEnvironment, type Environment } from './env.schema.js';
+import { parseEnvironment, type Environment, type EnvSettings } from './env.schema.js';
 import { githubSlug } from './github-slug.js';
 
 /** Variables from `<cwd>/.env` under those of the environment: the environment wins. */
@@ -19,11 +19,19 @@ export function readEnvironment(env: Environment = process.env, cwd = process.cw
   return { ...parseEnv(fileText), ...env };
 }
 
+/** Env-only mode's whole configuration: AppConfig and the settings it does not (yet) carry. */
+export type EnvConfig = AppConfig & Pick<EnvSettings, 'githubSecretPrevious' | 'maxParallelDeploys'>;
+
 /**
  * The whole configuration, with the defaults that come from the work tree
  * (`DEPLOY_BRANCH`, `DEPLOY_REPOSITORY`). Throws a ConfigError naming every bad variable.
  */
 export async function loadConfig(env: Environment, cwd = process.cwd()): Promise<AppConfig> {
+  return loadEnvConfig(env, cwd);
+}
+
+/** loadConfig(), with every setting of the environment. */
+export async function loadEnvConfig(env: Environment, cwd = process.cwd()): Promise<EnvConfig> {
   const settings = parseEnvironment(env, cwd);
   if (Array.isArray(settings)) throw new ConfigError(settings);
 

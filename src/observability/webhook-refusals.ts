@@ -12,6 +12,7 @@ export class WebhookRefusals implements OnApplicationShutdown {
   private readonly logger = new Logger('Webhook');
   private readonly signatures = new RefusalLog(this.logger, 'for bad signatures');
   private readonly bodies = new RefusalLog(this.logger, 'for bodies over 25 MiB or not received');
+  private readonly busy = new RefusalLog(this.logger, 'for bodies over the WEBHOOK_BODY_BUDGET (503)');
 
   constructor(@Inject(Metrics) private readonly metrics: Metrics) {}
 
@@ -27,9 +28,15 @@ export class WebhookRefusals implements OnApplicationShutdown {
     this.bodies.refused(delivery, tooLarge ? 'body over 25 MiB' : 'body not received');
   }
 
+  /** A 503: the body did not fit into what other bodies in flight left of the budget. */
+  overBudget(delivery: string | undefined): void {
+    this.busy.refused(delivery, 'webhook body budget exhausted');
+  }
+
   /** The counts of the last window are logged, not lost. */
   onApplicationShutdown(): void {
     this.signatures.flush();
     this.bodies.flush();
+    this.busy.flush();
   }
 }

@@ -50,6 +50,30 @@ describe('parseDeliveryOffThread', () => {
     }
   });
 
+  // 600 000 levels of arrays: 1.2 MB, past the worker threshold without padding.
+  const DEEP = '['.repeat(600_000) + ']'.repeat(600_000);
+
+  it.each([
+    ['ref', (push: Record<string, unknown>) => ({ ...push, ref: '<deep>' })],
+    ['after', (push: Record<string, unknown>) => ({ ...push, ref: 'refs/heads/main', after: '<deep>' })],
+    ['before', (push: Record<string, unknown>) => ({ ...push, ref: 'refs/heads/main', before: '<deep>' })],
+    ['deleted', (push: Record<string, unknown>) => ({ ...push, deleted: '<deep>' })],
+    ['repository', (push: Record<string, unknown>) => ({ ...push, ref: 'refs/heads/main', repository: '<deep>' })],
+    [
+      'repository.full_name',
+      (push: Record<string, unknown>) => ({ ...push, ref: 'refs/heads/main', repository: { full_name: '<deep>' } }),
+    ],
+    ['an unread field', (push: Record<string, unknown>) => ({ ...push, ref: 'refs/heads/main', a: '<deep>' })],
+  ])('a value nested 600 000 deep in %s comes back as the same decision as on the main thread', async (_f, make) => {
+    const body = Buffer.from(JSON.stringify(make(BRANCH_PUSH_EXAMPLE)).replace('"<deep>"', DEEP));
+    expect(body.length).toBeGreaterThanOrEqual(OFF_THREAD_BYTES);
+    const inline = parseDelivery(HEADERS, body);
+    const delivery = await parseDeliveryOffThread(HEADERS, Buffer.from(body));
+    for (const target of TARGETS) {
+      expect(decide('push', delivery.payload, target)).toEqual(decide('push', inline.payload, target));
+    }
+  });
+
   it('reads a big form-encoded payload field on the worker', async () => {
     const form = new URLSearchParams({ payload: JSON.stringify(BRANCH_PUSH_EXAMPLE) + ' '.repeat(OFF_THREAD_BYTES) });
     const delivery = await parseDeliveryOffThread(

@@ -12,15 +12,20 @@ export const OFF_THREAD_BYTES = 1024 * 1024;
 
 /**
  * Keeps only what the decision reads (push-filter.ts), so that a 20 MB object never
- * crosses back. Self-contained: the worker runs its source text.
+ * crosses back. Only strings, numbers, booleans and null are kept: the decision reads
+ * nothing else in these fields (an object where it wants a string is the same refusal
+ * as none), and copying a deeply nested value back to the main thread would overflow
+ * the stack of the structured clone. Self-contained: the worker runs its source text.
  */
 export function decisionFields(payload: object): object {
+  const scalar = (value: unknown): boolean => value === null || ['string', 'number', 'boolean'].includes(typeof value);
   const source = payload as Record<string, unknown>;
   const kept: Record<string, unknown> = {};
-  for (const key of ['ref', 'deleted', 'before', 'after']) if (key in source) kept[key] = source[key];
+  for (const key of ['ref', 'deleted', 'before', 'after']) if (scalar(source[key])) kept[key] = source[key];
   const repository = source.repository;
   if (typeof repository === 'object' && repository !== null) {
-    kept.repository = { full_name: (repository as Record<string, unknown>).full_name };
+    const fullName = (repository as Record<string, unknown>).full_name;
+    kept.repository = scalar(fullName) ? { full_name: fullName } : {};
   }
   return kept;
 }

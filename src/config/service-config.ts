@@ -1,0 +1,41 @@
+import type { Target } from '../domain/target.js';
+import type { LogFormat, LogLevel } from './app-config.js';
+
+/** Where the targets come from: the environment (one target, `default`) or the targets file. */
+export type ConfigSource = { kind: 'env' } | { kind: 'file'; path: string };
+
+/** The settings of the process itself, from the environment in both modes. */
+export interface ServerSettings {
+  port: number;
+  host: string;
+  /**
+   * Env-only mode: the path the `default` target is served at besides `/hooks/default`.
+   * File mode: undefined, every target is served at `/hooks/<id>` only.
+   */
+  webhookPath: string | undefined;
+  adminToken: string | undefined;
+  /** Absolute directory of hookdeploy.db. */
+  dataDir: string;
+  historyLimit: number;
+  logFormat: LogFormat;
+  logLevel: LogLevel;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Bytes of webhook bodies held at once, before their signature is checked (WEBHOOK_BODY_BUDGET). */
+  webhookBodyBudgetBytes: number;
+  /** How many targets may deploy at the same time. */
+  maxParallelDeploys: number;
+}
+
+/** The validated configuration of a hookdeploy process with one or more targets. */
+export interface ServiceConfig extends ServerSettings {
+  /** At least one; ids unique, work trees distinct, each checked against its repository. */
+  targets: Target[];
+  source: ConfigSource;
+  /**
+   * Names of the environment variables whose values are secrets (ADMIN_TOKEN, GITHUB_SECRET,
+   * GITHUB_SECRET_PREVIOUS, and every variable a target's `secrets` references): kept out
+   * of git's and the deploy command's environment like the built-in ones.
+   */
+  secretVariables: string[];
+}

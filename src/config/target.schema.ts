@@ -1,0 +1,133 @@
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { FORGE_NAMES, type ForgeName } from '../domain/forge-name.js';
+import { PULL_STRATEGIES, type PullStrategy } from '../domain/pull-strategy.js';
+import { TARGET_ID_PATTERN } from '../domain/target.js';
+import { BAD_BRANCH, NESTED_REPOSITORY_SLUG, REPOSITORY_SLUG, shortBranchName } from './git-names.js';
+
+/** A target as the file describes it: what git must still tell (the default branch, repository) is open. */
+export interface TargetDraft {
+  id: string;
+  forge: ForgeName;
+  secrets: string[];
+  repoPath: string;
+  branch: string | undefined;
+  repository: string | undefined;
+  strategy: PullStrategy;
+  command: string | undefined;
+  timeoutMs: number;
+}
+
+/** Every key a target may have, in the order the README lists them. */
+export const TARGET_KEYS = [
+  'id',
+  'forge',
+  'secrets',
+  'repoPath',
+  'branch',
+  'repository',
+  'strategy',
+  'command',
+  'timeout',
+] as const;
+
+const MAX_TIMEOUT_SECONDS = 86_400;
+
+/** A string, with "is required" for a missing key rather than zod's "expected string, received undefined". */
+function text(required: boolean) {
+  return z
+    .string({
+      error: (issue) => (issue.input === undefined || issue.input === null ? 'is required' : 'must be a string'),
+    })
+    .refine((value) => value.trim() !== '', {
+      error: required ? 'is required' : 'must not be empty (leave the key out)',
+    });
+}
+
+/** `key:` with nothing after it is the key left out: YAML reads it as null. */
+function optional<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (value === null ? undefined : value), schema.optional());
+}
+
+// Numbers may come as strings: `timeout: ${DEPLOY_SECONDS}` is a string after interpolation.
+const seconds = z.preprocess(
+  (value) => (typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value),
+  z
+    .number({ error: 'must be a number of seconds' })
+    .gt(0, { error: `must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}` })
+    .lte(MAX_TIMEOUT_SECONDS, { error: `must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}` }),
+);
+
+/**
+ * One target of the file. Strict: an unknown key is an error, so that a typo (`comand:`)
+ * never passes silently. Messages never quote a value: a secret may be written inline.
+ */
+export const targetSchema = z
+  .strictObject(
+    {
+      id: text(true).refine((id) => TARGET_ID_PATTERN.test(id), {
+        error: 'must be 1 to 63 lowercase letters, digits or -, starting with a letter or digit (it is a URL segment)',
+      }),
+      forge: optional(z.enum(FORGE_NAMES, { error: `must be one of ${FORGE_NAMES.join(', ')}` })),
+      secrets: z
+        .array(text(true).pipe(z.string()), {
+          error: (issue) =>
+            issue.input === undefined || issue.input === null
+              ? 'is required (a list of 1 or more secrets)'
+              : 'must be a list of 1 or more secrets, e.g. ["${SITE_SECRET}"]',
+        })
+        .min(1, { error: 'must hold at least one secret' }),
+      repoPath: text(true).refine((path) => isAbsolute(path), { error: 'must be an absolute path' }),
+      branch: optional(
+        text(false)
+          .transform(shortBranchName)
+          .refine((branch) => !BAD_BRANCH.test(branch), { error: 'is not a valid branch name' }),
+      ),
+      repository: optional(
+        text(false).refine((slug) => NESTED_REPOSITORY_SLUG.test(slug), {
+          error: 'must be owner/name (GitLab: group/subgroup/name)',
+        }),
+      ),
+      strategy: optional(z.enum(PULL_STRATEGIES, { error: `must be one of ${PULL_STRATEGIES.join(', ')}` })),
+      command: optional(text(false)),
+      timeout: optional(seconds),
+    },
+    { error: (issue) => (issue.code === 'invalid_type' ? 'must be a mapping of the keys of a target' : undefined) },
+  )
+  .superRefine((target, context) => {
+    const forge = target.forge ?? 'github';
+    // Only a slug the key's own check let through: one problem per key is enough.
+    const nested = target.repository !== undefined && NESTED_REPOSITORY_SLUG.test(target.repository);
+    if (forge !== 'gitlab' && nested && !REPOSITORY_SLUG.test(target.repository!)) {
+      context.addIssue({ code: 'custom', path: ['repository'], message: 'must be owner/name' });
+    }
+  })
+  .transform((target): TargetDraft => ({
+    id: target.id,
+    forge: target.forge ?? 'github',
+    secrets: target.secrets,
+    repoPath: resolve(target.repoPath),
+    branch: target.branch,
+    repository: target.repository,
+    strategy: target.strategy ?? 'rebase',
+    command: target.command,
+    // Rounded up: a tiny positive timeout must not become 0 ms.
+    timeoutMs: Math.ceil((target.timeout ?? 600) * 1000),
+  }));
+
+/** The file: only `targets`, a non-empty list (each element is checked with targetSchema, on its own). */
+export const fileSchema = z.strictObject(
+  {
+    targets: z
+      .array(z.unknown(), {
+        error: (issue) =>
+          issue.input === undefined || issue.input === null
+            ? 'is required (a list of targets)'
+            : 'must be a list of targets',
+      })
+      .min(1, { error: 'must hold at least one target' }),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'the file must be a mapping with a targets list' : undefined) },
+);
+
+export const FILE_KEYS = ['targets'] as const;
