@@ -33,6 +33,8 @@ export interface AppConfig {
   headersTimeoutMs: number;
   /** How long a client may take to send its whole request, body included (server.requestTimeout). */
   requestTimeoutMs: number;
+  /** Open connections at most (Node's server.maxConnections); kept well below the open-file limit. */
+  maxConnections: number;
 }
 
 /** Names of the variables whose values must never be echoed anywhere. */

@@ -37,6 +37,7 @@ describe('parseEnvironment', () => {
       logLevel: 'info',
       headersTimeoutMs: 20_000,
       requestTimeoutMs: 60_000,
+      maxConnections: 512,
     });
   });
 
@@ -58,6 +59,7 @@ describe('parseEnvironment', () => {
       LOG_LEVEL: 'debug',
       HEADERS_TIMEOUT: '2.5',
       REQUEST_TIMEOUT: '90',
+      MAX_CONNECTIONS: '64',
     };
     expect(settings(env)).toEqual({
       githubSecret: SECRET,
@@ -77,6 +79,7 @@ describe('parseEnvironment', () => {
       logLevel: 'debug',
       headersTimeoutMs: 2500,
       requestTimeoutMs: 90_000,
+      maxConnections: 64,
     });
   });
 
@@ -94,6 +97,7 @@ describe('parseEnvironment', () => {
       LOG_LEVEL: ' ',
       HEADERS_TIMEOUT: '',
       REQUEST_TIMEOUT: ' ',
+      MAX_CONNECTIONS: '',
     };
     expect(settings({ ...REQUIRED, ...blank, DEPLOY_COMMAND: '', ADMIN_TOKEN: '' })).toEqual(settings(REQUIRED));
     expect(problems({ GITHUB_SECRET: '', REPO_PATH: '  ' })).toEqual([
@@ -162,6 +166,12 @@ describe('parseEnvironment', () => {
     ['REQUEST_TIMEOUT', { REQUEST_TIMEOUT: '7200' }],
     ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '30', REQUEST_TIMEOUT: '10' }],
     ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '61' }],
+    ['MAX_CONNECTIONS', { MAX_CONNECTIONS: '0' }],
+    ['MAX_CONNECTIONS', { MAX_CONNECTIONS: '-1' }],
+    ['MAX_CONNECTIONS', { MAX_CONNECTIONS: '10.5' }],
+    ['MAX_CONNECTIONS', { MAX_CONNECTIONS: '1e3' }],
+    ['MAX_CONNECTIONS', { MAX_CONNECTIONS: 'unlimited' }],
+    ['MAX_CONNECTIONS', { MAX_CONNECTIONS: '100001' }],
   ])('names %s when it is %j', (variable, changes) => {
     expect(problems({ ...REQUIRED, ...changes })).toEqual([expect.stringMatching(new RegExp(`^${variable}\\b`))]);
   });

@@ -27,6 +27,7 @@ export interface EnvSettings {
   logLevel: LogLevel;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  maxConnections: number;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -133,6 +134,14 @@ export function parseEnvironment(env: Environment, cwd = process.cwd()): EnvSett
     );
   }
 
+  // Each connection is an open file: the cap keeps hookdeploy's own files and git's pipes
+  // from running out (EMFILE) under a flood of idle connections.
+  const rawMaxConnections = value(env, 'MAX_CONNECTIONS') ?? '512';
+  const maxConnections = Number(rawMaxConnections);
+  if (!/^\d+$/.test(rawMaxConnections) || maxConnections < 1 || maxConnections > 100_000) {
+    problems.push(`MAX_CONNECTIONS must be an integer from 1 to 100000 (got "${rawMaxConnections}")`);
+  }
+
   if (problems.length > 0) return problems;
   return {
     githubSecret: githubSecret!,
@@ -153,6 +162,7 @@ export function parseEnvironment(env: Environment, cwd = process.cwd()): EnvSett
     logLevel: logLevel!,
     headersTimeoutMs: Math.ceil(headersTimeout! * 1000),
     requestTimeoutMs: Math.ceil(requestTimeout! * 1000),
+    maxConnections,
   };
 }
 
