@@ -277,7 +277,7 @@ export class DeployRunner {
     if (result.exitCode !== 0) {
       throw new DeployFailure(
         result.exitCode === null
-          ? `the deploy command ${result.signal ? `was killed by ${result.signal}` : 'could not start'}`
+          ? `the deploy command ${result.signal ? `was killed by ${result.signal}` : `could not start: ${result.startError}`}`
           : `the deploy command exited with code ${result.exitCode}`,
       );
     }
