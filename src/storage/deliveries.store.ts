@@ -1,6 +1,7 @@
 import type { DeliveryQuery, NewDelivery, StoredDelivery } from '../deploy/delivery-record.js';
 import type { PreparedStatements } from './prepared-statements.js';
 import type { StatusNotifier } from './status-notifier.js';
+import { whereGiven } from './where-given.js';
 
 /**
  * The journal: every delivery that passed the signature check, per target, with what
@@ -30,21 +31,18 @@ export class DeliveriesStore {
 
   /** The journal, newest first; every target's when the query names none. */
   list(query: DeliveryQuery): StoredDelivery[] {
+    const { where, values } = whereGiven({
+      target: ['target = @target', query.target],
+      outcome: ['outcome = @outcome', query.outcome],
+      before: ['seq < @before', query.before],
+    });
     return this.statements
       .sql(
         `SELECT seq, target, delivery_id AS id, event, received_at AS receivedAt, outcome, reason,
                 status_code AS statusCode, sha, deployment_id AS deploymentId
-         FROM deliveries
-         WHERE (@target IS NULL OR target = @target) AND (@outcome IS NULL OR outcome = @outcome)
-           AND (@before IS NULL OR seq < @before)
-         ORDER BY seq DESC LIMIT @limit`,
+         FROM deliveries ${where} ORDER BY seq DESC LIMIT @limit`,
       )
-      .all({
-        target: query.target ?? null,
-        outcome: query.outcome ?? null,
-        before: query.before ?? null,
-        limit: query.limit,
-      }) as StoredDelivery[];
+      .all({ ...values, limit: query.limit }) as StoredDelivery[];
   }
 
   /** The id of the deployment that accepted this delivery id on this target, if any. */

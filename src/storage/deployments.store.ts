@@ -3,6 +3,7 @@ import type { DeploymentLogsStore } from './deployment-logs.store.js';
 import { firstSummary, SUMMARY_COLUMNS, toSummaries, type DeploymentRow } from './deployment-rows.js';
 import type { PreparedStatements } from './prepared-statements.js';
 import type { StatusNotifier } from './status-notifier.js';
+import { whereGiven } from './where-given.js';
 
 export type NewDeployment = Pick<Deployment, 'trigger' | 'ref' | 'requestedSha'>;
 export type DeploymentChanges = Partial<
@@ -89,19 +90,14 @@ export class DeploymentsStore {
 
   /** Newest first. */
   list(query: DeploymentQuery): DeploymentSummary[] {
+    const { where, values } = whereGiven({
+      target: ['target = @target', query.target],
+      status: ['status = @status', query.status],
+      before: ['id < @before', query.before],
+    });
     const rows = this.statements
-      .sql(
-        `SELECT ${SUMMARY_COLUMNS} FROM deployments
-           WHERE (@target IS NULL OR target = @target) AND (@status IS NULL OR status = @status)
-             AND (@before IS NULL OR id < @before)
-           ORDER BY id DESC LIMIT @limit`,
-      )
-      .all({
-        target: query.target ?? null,
-        status: query.status ?? null,
-        before: query.before ?? null,
-        limit: query.limit,
-      }) as DeploymentRow[];
+      .sql(`SELECT ${SUMMARY_COLUMNS} FROM deployments ${where} ORDER BY id DESC LIMIT @limit`)
+      .all({ ...values, limit: query.limit }) as DeploymentRow[];
     return toSummaries(this.statements, rows);
   }
 
