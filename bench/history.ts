@@ -7,8 +7,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeploymentStore } from '../src/deploy/deployment.store.js';
-import { GroupCommit } from '../src/deploy/group-commit.js';
+import { DEFAULT_TARGET_ID } from '../src/domain/target.js';
+import { GroupCommit } from '../src/storage/group-commit.js';
+import { createStores } from '../src/storage/stores.js';
 import { WalSync } from '../src/storage/wal-sync.js';
 import { openDatabase } from '../src/storage/open-database.js';
 import { GitFixture } from '../test/fixtures/git-fixture.js';
@@ -24,14 +25,18 @@ const TRANSACTIONS = 300;
 /** A history like a year of pushes: finished deployments of 1–3 deliveries with their logs. */
 function seed(dataDir: string): void {
   const db = openDatabase(dataDir);
-  const store = new DeploymentStore(db);
+  const { transactions, deployments, deliveries, logs } = createStores(db);
   for (let i = 0; i < STORED; i += 1) {
-    store.atomically(() => {
+    transactions.atomically(() => {
       const sha = i.toString(16).padStart(40, '0');
-      const { id } = store.create({ trigger: 'push', ref: 'refs/heads/main', requestedSha: sha });
+      const { id } = deployments.create(DEFAULT_TARGET_ID, {
+        trigger: 'push',
+        ref: 'refs/heads/main',
+        requestedSha: sha,
+      });
       for (let d = 0; d <= i % 3; d += 1) {
         const receivedAt = new Date().toISOString();
-        store.recordDelivery({
+        deliveries.record(DEFAULT_TARGET_ID, {
           id: `seed-${i}-${d}`,
           event: 'push',
           receivedAt,
@@ -43,8 +48,8 @@ function seed(dataDir: string): void {
         });
       }
       const now = new Date().toISOString();
-      store.update(id, { status: i % 10 === 0 ? 'failed' : 'succeeded', startedAt: now, finishedAt: now });
-      store.saveLog(id, LOG);
+      deployments.update(id, { status: i % 10 === 0 ? 'failed' : 'succeeded', startedAt: now, finishedAt: now });
+      logs.save(id, LOG);
     });
   }
   db.close();
@@ -76,8 +81,8 @@ async function bootMs(fixture: GitFixture, dataDir: string): Promise<number> {
  */
 async function acceptCosts(dataDir: string): Promise<Record<string, number>> {
   const db = openDatabase(dataDir);
-  const store = new DeploymentStore(db);
-  const commits = new GroupCommit(store, new WalSync(db));
+  const { transactions, deployments, deliveries } = createStores(db);
+  const commits = new GroupCommit(transactions, new WalSync(db));
   const transaction: number[] = [];
   const durable: number[] = [];
   for (let i = 0; i < TRANSACTIONS; i += 1) {
@@ -85,12 +90,14 @@ async function acceptCosts(dataDir: string): Promise<Record<string, number>> {
     const receivedAt = new Date().toISOString();
     const accept = (): void => {
       const started = performance.now();
-      if (store.findByDelivery(`bench-${i}`)) return;
-      const waiting = store.nextQueuedId();
-      if (waiting !== undefined) store.set(waiting, { requestedSha: sha });
-      const deploymentId = waiting ?? store.insert({ trigger: 'push', ref: 'refs/heads/main', requestedSha: sha });
+      if (deliveries.acceptedBy(DEFAULT_TARGET_ID, `bench-${i}`) !== undefined) return;
+      const waiting = deployments.nextQueuedId(DEFAULT_TARGET_ID);
+      if (waiting !== undefined) deployments.set(waiting, { requestedSha: sha });
+      const deploymentId =
+        waiting ??
+        deployments.insert(DEFAULT_TARGET_ID, { trigger: 'push', ref: 'refs/heads/main', requestedSha: sha });
       const record = { id: `bench-${i}`, event: 'push', receivedAt, reason: null, sha };
-      store.recordDelivery({ ...record, outcome: 'queued', statusCode: 202, deploymentId });
+      deliveries.record(DEFAULT_TARGET_ID, { ...record, outcome: 'queued', statusCode: 202, deploymentId });
       transaction.push(performance.now() - started);
     };
     const started = performance.now();

@@ -1,12 +1,39 @@
-import type { NestApplicationOptions } from '@nestjs/common';
+import { Logger, type NestApplicationOptions } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { createServer, type Server, type ServerOptions } from 'node:http';
+import { openFileLimit } from '../process/open-file-limit.js';
+import { DroppedConnections } from './dropped-connections.js';
 
 export interface ServerTimeouts {
   /** How long a client may take to send its request headers. */
   headersTimeoutMs: number;
   /** How long a client may take to send its whole request, body included. */
   requestTimeoutMs: number;
+}
+
+export interface ServerLimits extends ServerTimeouts {
+  /** Open connections at most, idle keep-alive ones and event streams included. */
+  maxConnections: number;
+}
+
+/**
+ * Files hookdeploy holds besides its connections: the database and its WAL, the data
+ * directory's lock, stdio, libuv's own, and a few pipes per running git or deploy command.
+ */
+export const FILES_BESIDES_CONNECTIONS = 64;
+
+/**
+ * The warning to log when MAX_CONNECTIONS leaves too few of the open-file limit for the
+ * rest: idle connections up to the cap would then make git and the deploy command fail
+ * to start (EMFILE). Undefined when the limit is unknown or large enough.
+ */
+export function connectionCapWarning(maxConnections: number, fileLimit: number | undefined): string | undefined {
+  if (fileLimit === undefined || maxConnections + FILES_BESIDES_CONNECTIONS <= fileLimit) return undefined;
+  return (
+    `MAX_CONNECTIONS=${maxConnections} is too close to the open-file limit of ${fileLimit}: ` +
+    `with that many connections open, git and the deploy command cannot start. ` +
+    `Lower MAX_CONNECTIONS to ${Math.max(1, fileLimit - FILES_BESIDES_CONNECTIONS)} or less, or raise the limit (LimitNOFILE=, ulimit -n)`
+  );
 }
 
 /**
@@ -29,8 +56,9 @@ export function serverOptions(timeouts: ServerTimeouts): ServerOptions {
 }
 
 /**
- * Nest's ExpressAdapter, whose HTTP server is created with hookdeploy's timeouts. Nest's
- * own `http.createServer(app)` takes no options, and `connectionsCheckingInterval` is only
+ * Nest's ExpressAdapter, whose HTTP server is created with hookdeploy's timeouts and
+ * connection cap (MAX_CONNECTIONS). Nest's own `http.createServer(app)` takes no options,
+ * and `connectionsCheckingInterval` is only
  * read from them: setting `server.headersTimeout` afterwards would still be enforced at
  * Node's 30-second pace. A client too slow gets `408 Request Timeout` and the connection
  * closed (Node's own answer; nothing of the request reaches the application after that).
@@ -41,7 +69,9 @@ export function serverOptions(timeouts: ServerTimeouts): ServerOptions {
 export class TimedExpressAdapter extends ExpressAdapter {
   private forceCloseConnections = false;
 
-  constructor(private readonly timeouts: ServerTimeouts) {
+  private readonly httpLogger = new Logger('Http');
+
+  constructor(private readonly limits: ServerLimits) {
     super();
   }
 
@@ -50,7 +80,14 @@ export class TimedExpressAdapter extends ExpressAdapter {
       throw new Error('TimedExpressAdapter serves plain HTTP without return503OnClosing');
     }
     this.forceCloseConnections = options.forceCloseConnections === true;
-    const server = createServer(serverOptions(this.timeouts), this.getInstance());
+    const server = createServer(serverOptions(this.limits), this.getInstance());
+    // Every connection is an open file: a flood of idle ones must leave enough of the
+    // limit for git's pipes. Node closes a connection beyond the cap as soon as it is
+    // accepted, before reading anything (the client sees its connection closed or reset).
+    server.maxConnections = this.limits.maxConnections;
+    server.on('drop', new DroppedConnections(this.httpLogger, this.limits.maxConnections).dropped);
+    const warning = connectionCapWarning(this.limits.maxConnections, openFileLimit());
+    if (warning !== undefined) this.httpLogger.warn(warning);
     // A client may send its request and then close its side (shutdown(SHUT_WR), as netcat
     // and some HTTP/1.0 clients do). Node's default ends the connection at once, losing an
     // answer that waits for anything, here the fsync that makes a 202 true: the delivery

@@ -35,6 +35,8 @@ export interface AppConfig {
   requestTimeoutMs: number;
   /** Webhook body bytes held at once across all requests, before their signature is checked. */
   webhookBodyBudgetBytes: number;
+  /** Open connections at most (Node's server.maxConnections); kept well below the open-file limit. */
+  maxConnections: number;
 }
 
 /** Names of the variables whose values must never be echoed anywhere. */

@@ -39,6 +39,7 @@ describe('parseEnvironment', () => {
       headersTimeoutMs: 20_000,
       requestTimeoutMs: 60_000,
       webhookBodyBudgetBytes: 64 * 1024 * 1024,
+      maxConnections: 512,
       maxParallelDeploys: 2,
     });
   });
@@ -64,6 +65,7 @@ describe('parseEnvironment', () => {
       WEBHOOK_BODY_BUDGET: '25',
       GITHUB_SECRET_PREVIOUS: 'old-secret',
       MAX_PARALLEL_DEPLOYS: '4',
+      MAX_CONNECTIONS: '64',
     };
     expect(settings(env)).toEqual({
       githubSecret: SECRET,
@@ -86,6 +88,7 @@ describe('parseEnvironment', () => {
       requestTimeoutMs: 90_000,
       webhookBodyBudgetBytes: 25 * 1024 * 1024,
       maxParallelDeploys: 4,
+      maxConnections: 64,
     });
   });
 
@@ -106,6 +109,7 @@ describe('parseEnvironment', () => {
       WEBHOOK_BODY_BUDGET: '',
       GITHUB_SECRET_PREVIOUS: '',
       MAX_PARALLEL_DEPLOYS: ' ',
+      MAX_CONNECTIONS: '',
     };
     expect(settings({ ...REQUIRED, ...blank, DEPLOY_COMMAND: '', ADMIN_TOKEN: '' })).toEqual(settings(REQUIRED));
     expect(problems({ GITHUB_SECRET: '', REPO_PATH: '  ' })).toEqual([
@@ -182,6 +186,12 @@ describe('parseEnvironment', () => {
     ['MAX_PARALLEL_DEPLOYS', { MAX_PARALLEL_DEPLOYS: '1.5' }],
     ['MAX_PARALLEL_DEPLOYS', { MAX_PARALLEL_DEPLOYS: 'two' }],
     ['MAX_PARALLEL_DEPLOYS', { MAX_PARALLEL_DEPLOYS: '65' }],
+    ['MAX_CONNECTIONS', { MAX_CONNECTIONS: '0' }],
+    ['MAX_CONNECTIONS', { MAX_CONNECTIONS: '-1' }],
+    ['MAX_CONNECTIONS', { MAX_CONNECTIONS: '10.5' }],
+    ['MAX_CONNECTIONS', { MAX_CONNECTIONS: '1e3' }],
+    ['MAX_CONNECTIONS', { MAX_CONNECTIONS: 'unlimited' }],
+    ['MAX_CONNECTIONS', { MAX_CONNECTIONS: '100001' }],
   ])('names %s when it is %j', (variable, changes) => {
     expect(problems({ ...REQUIRED, ...changes })).toEqual([expect.stringMatching(new RegExp(`^${variable}\\b`))]);
   });
@@ -325,6 +335,7 @@ describe('parseServerEnvironment', () => {
       headersTimeoutMs: 20_000,
       requestTimeoutMs: 60_000,
       webhookBodyBudgetBytes: 64 * 1024 * 1024,
+      maxConnections: 512,
       maxParallelDeploys: 2,
     });
   });

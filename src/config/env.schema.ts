@@ -32,6 +32,7 @@ export interface EnvSettings {
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   webhookBodyBudgetBytes: number;
+  maxConnections: number;
   maxParallelDeploys: number;
 }
 
@@ -48,6 +49,7 @@ export type ServerEnvSettings = Pick<
   | 'headersTimeoutMs'
   | 'requestTimeoutMs'
   | 'webhookBodyBudgetBytes'
+  | 'maxConnections'
   | 'maxParallelDeploys'
 >;
 
@@ -177,6 +179,9 @@ function variables(cwd: string) {
       })
       .transform(Number),
 
+    // Open connections at most: each is an open file, and git and the deploy command need free ones.
+    MAX_CONNECTIONS: integer('MAX_CONNECTIONS', '512', 1, 100_000),
+
     // At most this many targets deploy at the same time (each target deploys one at a time anyway).
     MAX_PARALLEL_DEPLOYS: integer('MAX_PARALLEL_DEPLOYS', '2', 1, 64),
   };
@@ -194,6 +199,7 @@ const SERVER_VARIABLES = [
   'HEADERS_TIMEOUT',
   'REQUEST_TIMEOUT',
   'WEBHOOK_BODY_BUDGET',
+  'MAX_CONNECTIONS',
   'MAX_PARALLEL_DEPLOYS',
 ] as const;
 
@@ -237,6 +243,7 @@ function serverSettings(
     headersTimeoutMs: Math.ceil(parsed.HEADERS_TIMEOUT * 1000),
     requestTimeoutMs: Math.ceil(parsed.REQUEST_TIMEOUT * 1000),
     webhookBodyBudgetBytes: parsed.WEBHOOK_BODY_BUDGET * 1024 * 1024,
+    maxConnections: parsed.MAX_CONNECTIONS,
     maxParallelDeploys: parsed.MAX_PARALLEL_DEPLOYS,
   };
 }

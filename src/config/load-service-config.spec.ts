@@ -60,6 +60,7 @@ describe('loadServiceConfig', () => {
         headersTimeoutMs: 20_000,
         requestTimeoutMs: 60_000,
         webhookBodyBudgetBytes: 64 * 1024 * 1024,
+        maxConnections: 512,
         maxParallelDeploys: 2,
         targets: [
           {

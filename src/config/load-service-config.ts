@@ -67,6 +67,7 @@ async function loadEnvOnlyConfig(env: Environment, cwd: string): Promise<Service
     headersTimeoutMs: config.headersTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
     webhookBodyBudgetBytes: config.webhookBodyBudgetBytes,
+    maxConnections: config.maxConnections,
     maxParallelDeploys: config.maxParallelDeploys,
     targets: [
       {

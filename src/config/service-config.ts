@@ -23,6 +23,8 @@ export interface ServerSettings {
   requestTimeoutMs: number;
   /** Bytes of webhook bodies held at once, before their signature is checked (WEBHOOK_BODY_BUDGET). */
   webhookBodyBudgetBytes: number;
+  /** Open connections at most (server.maxConnections, MAX_CONNECTIONS). */
+  maxConnections: number;
   /** How many targets may deploy at the same time. */
   maxParallelDeploys: number;
 }

@@ -50,3 +50,28 @@ describe('CappedLog', () => {
     expect(logOf(10, ...chunks)).toBe(logOf(10, ...ALPHABET.split('')));
   });
 });
+
+describe('CappedLog: characters outside the BMP (two UTF-16 units) are never cut in half', () => {
+  const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+  it.each([
+    ['a head ending mid-character', 9, ['abc😀😀😀😀😀😀']],
+    ['a tail starting mid-character', 10, ['a😀😀😀😀😀😀😀😀']],
+    ['many small appends', 11, [...'x😀'.repeat(30)]],
+    ['appends that split a pair between them', 9, ['ab\uD83D', '\uDE00cd😀😀😀😀😀😀']],
+  ])('%s (cap %i)', (_name, cap, chunks) => {
+    const text = logOf(cap, ...chunks);
+    expect(text).toContain('omitted');
+    expect(text).not.toMatch(LONE_SURROGATE);
+  });
+
+  it('counts what it omits in UTF-16 units, so head + omitted + tail is the whole output', () => {
+    const output = 'a😀'.repeat(20);
+    const log = logOf(9, output);
+    const [head, rest] = log.split(/\n\[\.\.\. \d+ characters of output omitted \.\.\.\]\n/) as [string, string];
+    const omittedCount = Number(/\[\.\.\. (\d+) characters/.exec(log)![1]);
+    expect(head.length + omittedCount + rest.length).toBe(output.length);
+    expect(output.startsWith(head)).toBe(true);
+    expect(output.endsWith(rest)).toBe(true);
+  });
+});

@@ -2,6 +2,16 @@
 export const LOG_CAP_BYTES = 1024 * 1024;
 
 /**
+ * Whether cutting `text` at `index` would split a character outside the BMP (an emoji, say)
+ * into two lone UTF-16 halves, which would come out as U+FFFD.
+ */
+function splitsPair(text: string, index: number): boolean {
+  const before = text.charCodeAt(index - 1);
+  const after = text.charCodeAt(index);
+  return before >= 0xd800 && before <= 0xdbff && after >= 0xdc00 && after <= 0xdfff;
+}
+
+/**
  * Keeps the first and the last half of a long output with a marker between:
  * the start says what ran, the end says why it failed.
  */
@@ -21,14 +31,17 @@ export class CappedLog {
     if (this.dropped === 0) {
       // First overflow: the head keeps the first half of everything so far, the rest is tail.
       const all = this.head + chunk;
-      this.head = all.slice(0, half);
-      this.tail = all.slice(half);
+      const cut = splitsPair(all, half) ? half - 1 : half;
+      this.head = all.slice(0, cut);
+      this.tail = all.slice(cut);
     } else {
       this.tail += chunk;
     }
     if (this.tail.length > half) {
-      this.dropped += this.tail.length - half;
-      this.tail = this.tail.slice(this.tail.length - half);
+      let from = this.tail.length - half;
+      if (splitsPair(this.tail, from)) from += 1;
+      this.dropped += from;
+      this.tail = this.tail.slice(from);
     }
   }
 

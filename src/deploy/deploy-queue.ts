@@ -10,8 +10,11 @@ import type { AppConfig } from '../config/app-config.js';
 import { deploymentFields } from '../observability/log-fields.js';
 import { describe, DeployRunner } from './deploy-runner.js';
 import { DeploymentRecovery } from './deployment-recovery.js';
-import { DeploymentStore } from './deployment.store.js';
-import { GroupCommit } from './group-commit.js';
+import { DEFAULT_TARGET_ID } from '../domain/target.js';
+import { DeliveriesStore } from '../storage/deliveries.store.js';
+import { DeploymentsStore } from '../storage/deployments.store.js';
+import { GroupCommit } from '../storage/group-commit.js';
+import { Retention } from '../storage/retention.js';
 
 const PRUNE_INTERVAL_MS = 10 * 60_000;
 
@@ -53,12 +56,16 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly logger = new Logger('Deploy');
   private readonly branchRef: string;
   private readonly historyLimit: number;
+  /** The one target until targets are configured (issue 10). */
+  private readonly target = DEFAULT_TARGET_ID;
   private worker: Promise<void> | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private accepting = true;
 
   constructor(
-    @Inject(DeploymentStore) private readonly store: DeploymentStore,
+    @Inject(DeploymentsStore) private readonly deployments: DeploymentsStore,
+    @Inject(DeliveriesStore) private readonly deliveries: DeliveriesStore,
+    @Inject(Retention) private readonly retention: Retention,
     @Inject(DeployRunner) private readonly runner: DeployRunner,
     @Inject(DeploymentRecovery) private readonly recovery: DeploymentRecovery,
     @Inject(GroupCommit) private readonly commits: GroupCommit,
@@ -71,10 +78,13 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
   /** Before the server listens: settle what a previous process left, then resume its queue. */
   async onApplicationBootstrap(): Promise<void> {
     await this.recovery.recover();
-    this.prune();
+    this.prune(() => this.retention.pruneAll(this.historyLimit));
     // Ignored deliveries keep arriving when nothing deploys; they are pruned on a timer too.
-    this.pruneTimer = setInterval(() => this.prune(), PRUNE_INTERVAL_MS).unref();
-    if (this.store.nextQueued()) this.startWorker();
+    this.pruneTimer = setInterval(
+      () => this.prune(() => this.retention.pruneAll(this.historyLimit)),
+      PRUNE_INTERVAL_MS,
+    ).unref();
+    if (this.deployments.nextQueued(this.target)) this.startWorker();
   }
 
   /**
@@ -99,15 +109,16 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
 
   private record(push: PushRequest): Acceptance & { joined: boolean } {
     const record = { id: push.deliveryId, event: push.event, receivedAt: push.receivedAt, reason: null, sha: push.sha };
-    const covering = this.store.findByDelivery(push.deliveryId);
-    if (covering) {
-      this.store.recordDelivery({ ...record, outcome: 'duplicate', statusCode: 200, deploymentId: covering.id });
-      return { status: 'duplicate', deploymentId: covering.id, joined: false };
+    const covering = this.deliveries.acceptedBy(this.target, push.deliveryId);
+    if (covering !== undefined) {
+      this.deliveries.record(this.target, { ...record, outcome: 'duplicate', statusCode: 200, deploymentId: covering });
+      return { status: 'duplicate', deploymentId: covering, joined: false };
     }
-    const waiting = this.store.nextQueuedId();
-    if (waiting !== undefined) this.store.set(waiting, { ref: push.ref, requestedSha: push.sha });
-    const deploymentId = waiting ?? this.store.insert({ trigger: 'push', ref: push.ref, requestedSha: push.sha });
-    this.store.recordDelivery({ ...record, outcome: 'queued', statusCode: 202, deploymentId });
+    const waiting = this.deployments.nextQueuedId(this.target);
+    if (waiting !== undefined) this.deployments.set(waiting, { ref: push.ref, requestedSha: push.sha });
+    const deploymentId =
+      waiting ?? this.deployments.insert(this.target, { trigger: 'push', ref: push.ref, requestedSha: push.sha });
+    this.deliveries.record(this.target, { ...record, outcome: 'queued', statusCode: 202, deploymentId });
     return { status: 'queued', deploymentId, joined: waiting !== undefined };
   }
 
@@ -119,7 +130,8 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
     if (!this.accepting) throw new ShuttingDownError();
     const deploymentId = await this.recorded(() => {
       return (
-        this.store.nextQueuedId() ?? this.store.insert({ trigger: 'manual', ref: this.branchRef, requestedSha: null })
+        this.deployments.nextQueuedId(this.target) ??
+        this.deployments.insert(this.target, { trigger: 'manual', ref: this.branchRef, requestedSha: null })
       );
     });
     this.logger.log({ msg: `manual deploy requested: deployment ${deploymentId}`, deployment: deploymentId });
@@ -150,7 +162,7 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
       await this.idle();
     }
     try {
-      const waiting = this.store.nextQueued();
+      const waiting = this.deployments.nextQueued(this.target);
       if (waiting) {
         this.logger.warn({
           msg: `${describe(waiting)} stays queued: it runs when hookdeploy starts again`,
@@ -172,7 +184,11 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
   private async work(): Promise<void> {
     // At shutdown the loop stops before the next deployment; it stays queued in the store.
     let afterAnother = false;
-    for (let next = this.store.nextQueued(); next && this.accepting; next = this.store.nextQueued()) {
+    for (
+      let next = this.deployments.nextQueued(this.target);
+      next && this.accepting;
+      next = this.deployments.nextQueued(this.target)
+    ) {
       try {
         await this.runner.run(next, afterAnother);
         afterAnother = true;
@@ -184,14 +200,14 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
         });
         return;
       }
-      this.prune();
+      this.prune(() => this.retention.prune(this.target, this.historyLimit));
     }
   }
 
   // Off the request path: between deployments, never while a delivery is answered.
-  private prune(): void {
+  private prune(pruning: () => number): void {
     try {
-      const pruned = this.store.prune(this.historyLimit);
+      const pruned = pruning();
       if (pruned > 0) this.logger.log(`history: pruned ${pruned} deployment(s) beyond HISTORY_LIMIT`);
     } catch (error) {
       this.logger.error(`history: pruning failed: ${(error as Error).message}`);

@@ -8,7 +8,12 @@ import { deploymentFields } from '../observability/log-fields.js';
 import { processStartTime } from '../process/process-identity.js';
 import type { Deployment, DeploymentSummary } from './deployment.js';
 import { DeploymentEvents } from './deployment-events.js';
-import { DeploymentStore, type DeploymentActivity } from './deployment.store.js';
+import { DEFAULT_TARGET_ID } from '../domain/target.js';
+import { ActivityStore, type DeploymentActivity } from '../storage/activity.store.js';
+import { DeliveriesStore } from '../storage/deliveries.store.js';
+import { DeploymentLogsStore } from '../storage/deployment-logs.store.js';
+import { DeploymentsStore } from '../storage/deployments.store.js';
+import { Transactions } from '../storage/transactions.js';
 import { LiveLog } from './live-log.js';
 import { runCommand } from './run-command.js';
 
@@ -57,7 +62,11 @@ export class DeployRunner {
 
   constructor(
     @Inject(GitService) private readonly git: GitService,
-    @Inject(DeploymentStore) private readonly store: DeploymentStore,
+    @Inject(DeploymentsStore) private readonly deployments: DeploymentsStore,
+    @Inject(DeliveriesStore) private readonly deliveries: DeliveriesStore,
+    @Inject(DeploymentLogsStore) private readonly logs: DeploymentLogsStore,
+    @Inject(ActivityStore) private readonly activity: ActivityStore,
+    @Inject(Transactions) private readonly transactions: Transactions,
     @Inject(DeploymentEvents) private readonly events: DeploymentEvents,
     @Inject(ConfigService) config: ConfigService<AppConfig, true>,
   ) {
@@ -80,9 +89,9 @@ export class DeployRunner {
    * failed. `afterAnother`: it waited while another deployment ran.
    */
   async run(queued: DeploymentSummary, afterAnother = false): Promise<DeploymentSummary> {
-    const deployment = this.store.update(queued.id, { status: 'running', startedAt: new Date().toISOString() });
+    const deployment = this.deployments.update(queued.id, { status: 'running', startedAt: new Date().toISOString() });
     const label = describe(deployment);
-    const log = new LiveLog(deployment.id, this.store, this.events);
+    const log = new LiveLog(deployment.id, this.logs, this.events);
     this.live.set(deployment.id, log);
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.config.deployTimeoutMs);
@@ -131,9 +140,9 @@ export class DeployRunner {
 
   /** Records what runs now and its process group, for the recovery after a crash. */
   private track(deploymentId: number, phase: DeploymentActivity['phase']): (processGroup: number) => void {
-    this.store.setActivity(deploymentId, { phase, processGroup: null, processStarted: null });
+    this.activity.set(deploymentId, { phase, processGroup: null, processStarted: null });
     return (processGroup) =>
-      this.store.setActivity(deploymentId, { phase, processGroup, processStarted: processStartTime(processGroup) });
+      this.activity.set(deploymentId, { phase, processGroup, processStarted: processStartTime(processGroup) });
   }
 
   /**
@@ -150,8 +159,8 @@ export class DeployRunner {
     // It waited behind another deployment, whose fetch of the branch tip may well have
     // brought every commit its deliveries pushed (a burst): then there is nothing to fetch.
     const headBefore = this.checkWorkTree(await this.git.state(control.signal).catch(failed));
-    this.store.set(deployment.id, { headBefore });
-    const pushed = this.store.requestedCommits(deployment.id);
+    this.deployments.set(deployment.id, { headBefore });
+    const pushed = this.deliveries.requestedCommits(deployment.id);
     if (pushed.length > 0 && (await this.git.containsAll(headBefore, pushed, control.signal))) {
       control.output(
         `hookdeploy: HEAD ${headBefore.slice(0, 7)} already contains every pushed commit: nothing to fetch\n`,
@@ -185,7 +194,7 @@ export class DeployRunner {
       await fetched.catch(() => undefined);
       throw error;
     }
-    this.store.set(deployment.id, { headBefore });
+    this.deployments.set(deployment.id, { headBefore });
     return this.moveAndVerify(deployment, control, headBefore, fetched);
   }
 
@@ -203,7 +212,7 @@ export class DeployRunner {
       let requestedSha = deployment.requestedSha;
       if (requestedSha === null) {
         requestedSha = await this.git.fetchedTip(control.signal);
-        this.store.set(deployment.id, { requestedSha });
+        this.deployments.set(deployment.id, { requestedSha });
       }
       // HEAD is the branch (checked above, and the update keeps it so). Usually it is the
       // pushed commit itself, which its ref file tells without starting a process.
@@ -238,7 +247,7 @@ export class DeployRunner {
    * pushes pays for it once.
    */
   private async maintain(deploymentId: number, control: Pick<UpdateControl, 'signal' | 'output'>): Promise<void> {
-    if (this.store.nextQueuedId() !== undefined) return;
+    if (this.deployments.nextQueuedId(DEFAULT_TARGET_ID) !== undefined) return;
     try {
       await this.git.maintain({ ...control, onSpawn: this.track(deploymentId, 'git') });
     } catch (error) {
@@ -277,7 +286,7 @@ export class DeployRunner {
     if (result.exitCode !== 0) {
       throw new DeployFailure(
         result.exitCode === null
-          ? `the deploy command ${result.signal ? `was killed by ${result.signal}` : 'could not start'}`
+          ? `the deploy command ${result.signal ? `was killed by ${result.signal}` : `could not start: ${result.startError}`}`
           : `the deploy command exited with code ${result.exitCode}`,
       );
     }
@@ -287,10 +296,10 @@ export class DeployRunner {
     id: number,
     outcome: Pick<Deployment, 'status' | 'headBefore' | 'headAfter'> & { log: LiveLog; error?: string },
   ): DeploymentSummary {
-    const finished = this.store.atomically(() => {
+    const finished = this.transactions.atomically(() => {
       outcome.log.save();
-      this.store.setActivity(id, null);
-      return this.store.update(id, {
+      this.activity.set(id, null);
+      return this.deployments.update(id, {
         status: outcome.status,
         headBefore: outcome.headBefore,
         headAfter: outcome.headAfter,

@@ -6,7 +6,12 @@ import { deploymentFields } from '../observability/log-fields.js';
 import { endLeftoverGroup } from '../process/process-identity.js';
 import type { DeploymentSummary } from './deployment.js';
 import { DeploymentEvents } from './deployment-events.js';
-import { DeploymentStore, type NewDeployment } from './deployment.store.js';
+import { DEFAULT_TARGET_ID } from '../domain/target.js';
+import { ActivityStore } from '../storage/activity.store.js';
+import { DeliveriesStore } from '../storage/deliveries.store.js';
+import { DeploymentLogsStore } from '../storage/deployment-logs.store.js';
+import { DeploymentsStore, type NewDeployment } from '../storage/deployments.store.js';
+import { Transactions } from '../storage/transactions.js';
 
 /** How long the boot waits for git to say whether a commit is deployed. */
 const RECOVERY_QUERY_TIMEOUT_MS = 60_000;
@@ -24,9 +29,15 @@ export const INTERRUPTED = 'interrupted';
 export class DeploymentRecovery {
   private readonly logger = new Logger('Recovery');
   private readonly branchRef: string;
+  /** The one target until targets are configured (issue 10). */
+  private readonly target = DEFAULT_TARGET_ID;
 
   constructor(
-    @Inject(DeploymentStore) private readonly store: DeploymentStore,
+    @Inject(DeploymentsStore) private readonly deployments: DeploymentsStore,
+    @Inject(DeliveriesStore) private readonly deliveries: DeliveriesStore,
+    @Inject(DeploymentLogsStore) private readonly logs: DeploymentLogsStore,
+    @Inject(ActivityStore) private readonly activity: ActivityStore,
+    @Inject(Transactions) private readonly transactions: Transactions,
     @Inject(GitService) private readonly git: GitService,
     @Inject(ConfigService) config: ConfigService<AppConfig, true>,
     @Inject(DeploymentEvents) private readonly events: DeploymentEvents,
@@ -35,8 +46,8 @@ export class DeploymentRecovery {
   }
 
   async recover(): Promise<void> {
-    const interrupted = this.store.running();
-    const queued = this.store.nextQueued();
+    const interrupted = this.deployments.running(this.target);
+    const queued = this.deployments.nextQueued(this.target);
     if (queued) {
       this.logger.log({
         msg: `deployment ${queued.id} was queued before the restart: resuming it`,
@@ -60,23 +71,23 @@ export class DeploymentRecovery {
     // Then, in one transaction, the interrupted ones failed and the recovery queued: the
     // accepted push is never left with neither.
     const failed: DeploymentSummary[] = [];
-    const created = this.store.atomically(() => {
+    const created = this.transactions.atomically(() => {
       for (const deployment of interrupted) {
         const note = notes
           .get(deployment.id)!
           .map((line) => `hookdeploy: ${line}\n`)
           .join('');
-        this.store.saveLog(deployment.id, `${this.store.getLog(deployment.id) ?? ''}\n${note}`);
-        this.store.setActivity(deployment.id, null);
+        this.logs.save(deployment.id, `${this.logs.get(deployment.id) ?? ''}\n${note}`);
+        this.activity.set(deployment.id, null);
         failed.push(
-          this.store.update(deployment.id, {
+          this.deployments.update(deployment.id, {
             status: 'failed',
             error: INTERRUPTED,
             finishedAt: new Date().toISOString(),
           }),
         );
       }
-      return recovery && this.store.create(recovery);
+      return recovery && this.deployments.create(this.target, recovery);
     });
     for (const deployment of failed) this.events.finished(deployment);
     for (const deployment of interrupted) {
@@ -104,9 +115,9 @@ export class DeploymentRecovery {
       notes.push('not redeployed automatically: it was itself a recovery; fix the cause, then deploy again');
       return undefined;
     }
-    const target = this.store.newestAcceptedPush();
+    const newestPush = this.deliveries.newestAcceptedPush(this.target);
     // A manual deployment has no delivery; when it is the newest, it wanted the branch tip.
-    const requestedSha = target && target.deploymentId >= newest.id ? target.sha : newest.requestedSha;
+    const requestedSha = newestPush && newestPush.deploymentId >= newest.id ? newestPush.sha : newest.requestedSha;
     if (requestedSha !== null && (await this.deployed(requestedSha))) {
       notes.push(`${requestedSha.slice(0, 7)} is already deployed: nothing to redo`);
       return undefined;
@@ -116,7 +127,7 @@ export class DeploymentRecovery {
 
   /** Ends what `deployment` left running and, after a git step, what git left half done. */
   private async endLeftovers(deployment: DeploymentSummary): Promise<{ step: string; done: string[] }> {
-    const activity = this.store.activity(deployment.id);
+    const activity = this.activity.get(deployment.id);
     const step = { command: 'the deploy command', fetch: 'the git fetch', git: 'the git update' }[
       activity?.phase ?? 'git'
     ];
@@ -143,7 +154,7 @@ export class DeploymentRecovery {
    * work tree moved away from it, and an older commit still needs its deploy command.)
    */
   private async deployed(sha: string): Promise<boolean> {
-    const last = this.store.lastSucceeded();
+    const last = this.deployments.lastSucceeded(this.target);
     if (!last?.headAfter) return false;
     const head = await this.git.head().catch(() => undefined);
     if (head !== last.headAfter) return false;

@@ -6,6 +6,8 @@ export type DeploymentTrigger = 'push' | 'manual' | 'recovery';
 /** One run of git (and the deploy command) covering zero or more accepted deliveries. */
 export interface Deployment {
   id: number;
+  /** The target (work tree) it deploys: `default` in env-only mode. */
+  target: string;
   status: DeploymentStatus;
   trigger: DeploymentTrigger;
   /** X-GitHub-Delivery ids covered, oldest first. */

@@ -1,6 +1,6 @@
 import { CappedLog } from './capped-log.js';
 import type { DeploymentEvents } from './deployment-events.js';
-import type { DeploymentStore } from './deployment.store.js';
+import type { DeploymentLogsStore } from '../storage/deployment-logs.store.js';
 
 /** How often a running deployment's output is written to the database. */
 export const LOG_SAVE_INTERVAL_MS = 1000;
@@ -16,7 +16,7 @@ export class LiveLog {
 
   constructor(
     private readonly deploymentId: number,
-    private readonly store: DeploymentStore,
+    private readonly logs: DeploymentLogsStore,
     private readonly events: DeploymentEvents,
   ) {}
 
@@ -30,7 +30,7 @@ export class LiveLog {
   save(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.store.saveLog(this.deploymentId, this.log.toString());
+    this.logs.save(this.deploymentId, this.log.toString());
   }
 
   // A failed intermediate save is not worth a crash: the final save reports the problem.

@@ -1,8 +1,8 @@
 import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { DELIVERY_OUTCOMES, type StoredDelivery } from '../deploy/delivery-record.js';
-import { DeploymentStore } from '../deploy/deployment.store.js';
-import { oneOf, parsePage } from './query-params.js';
+import { DeliveriesStore } from '../storage/deliveries.store.js';
+import { oneOf, parsePage, parseTarget } from './query-params.js';
 
 /**
  * The journal of signed deliveries and what hookdeploy answered: where an operator sees
@@ -11,12 +11,17 @@ import { oneOf, parsePage } from './query-params.js';
 @Controller('deliveries')
 @UseGuards(AdminGuard)
 export class DeliveriesController {
-  constructor(@Inject(DeploymentStore) private readonly store: DeploymentStore) {}
+  constructor(@Inject(DeliveriesStore) private readonly deliveries: DeliveriesStore) {}
 
-  /** Newest first; `?outcome=&limit=&before=<seq>`. */
+  /** Newest first; `?target=&outcome=&limit=&before=<seq>`. */
   @Get()
   list(@Query() query: Record<string, unknown>): StoredDelivery[] {
+    const target = parseTarget(query);
     const outcome = oneOf(query, 'outcome', DELIVERY_OUTCOMES);
-    return this.store.listDeliveries({ ...(outcome === undefined ? {} : { outcome }), ...parsePage(query, 'a seq') });
+    return this.deliveries.list({
+      ...(target === undefined ? {} : { target }),
+      ...(outcome === undefined ? {} : { outcome }),
+      ...parsePage(query, 'a seq'),
+    });
   }
 }

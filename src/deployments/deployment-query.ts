@@ -1,6 +1,6 @@
 import { DEPLOYMENT_STATUSES } from '../deploy/deployment.js';
-import type { DeploymentQuery } from '../deploy/deployment.store.js';
-import { oneOf, parseId, parsePage } from './query-params.js';
+import type { DeploymentQuery } from '../storage/deployments.store.js';
+import { oneOf, parseId, parsePage, parseTarget } from './query-params.js';
 
 export { DEFAULT_LIMIT, MAX_LIMIT } from './query-params.js';
 
@@ -9,10 +9,16 @@ export function parseDeploymentId(raw: string): number {
   return parseId(raw, 'deployment id');
 }
 
-/** `?status=&limit=&before=&log=` of GET /deployments, each checked; 400 names the bad one. */
+/** `?target=&status=&limit=&before=&log=` of GET /deployments, each checked; 400 names the bad one. */
 export function parseDeploymentQuery(query: Record<string, unknown>): DeploymentQuery & { withLog: boolean } {
+  const target = parseTarget(query);
   const status = oneOf(query, 'status', DEPLOYMENT_STATUSES);
   const page = parsePage(query, 'a deployment id');
   const log = oneOf(query, 'log', ['true', 'false'] as const) ?? 'true';
-  return { ...(status === undefined ? {} : { status }), ...page, withLog: log === 'true' };
+  return {
+    ...(target === undefined ? {} : { target }),
+    ...(status === undefined ? {} : { status }),
+    ...page,
+    withLog: log === 'true',
+  };
 }

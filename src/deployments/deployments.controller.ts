@@ -7,7 +7,8 @@ import { DeployQueue, NotAcceptedError } from '../deploy/deploy-queue.js';
 import { DeployRunner } from '../deploy/deploy-runner.js';
 import { isFinished, type Deployment } from '../deploy/deployment.js';
 import { DeploymentEvents } from '../deploy/deployment-events.js';
-import { DeploymentStore } from '../deploy/deployment.store.js';
+import { DeploymentLogsStore } from '../storage/deployment-logs.store.js';
+import { DeploymentsStore } from '../storage/deployments.store.js';
 import { EventStream } from './event-stream.js';
 import { sendJsonArray } from './send-json-array.js';
 import { parseDeploymentId, parseDeploymentQuery } from './deployment-query.js';
@@ -16,7 +17,8 @@ import { parseDeploymentId, parseDeploymentQuery } from './deployment-query.js';
 @UseGuards(AdminGuard)
 export class DeploymentsController {
   constructor(
-    @Inject(DeploymentStore) private readonly store: DeploymentStore,
+    @Inject(DeploymentsStore) private readonly deployments: DeploymentsStore,
+    @Inject(DeploymentLogsStore) private readonly logs: DeploymentLogsStore,
     @Inject(DeployQueue) private readonly queue: DeployQueue,
     @Inject(DeployRunner) private readonly runner: DeployRunner,
     @Inject(DeploymentEvents) private readonly events: DeploymentEvents,
@@ -26,17 +28,17 @@ export class DeploymentsController {
   @Get()
   async list(@Query() rawQuery: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const { withLog, ...query } = parseDeploymentQuery(rawQuery);
-    const deployments = this.store.list(query);
+    const deployments = this.deployments.list(query);
     if (!withLog) {
       res.json(deployments);
       return;
     }
     // Each log is read only when its deployment is written out.
-    const store = this.store;
+    const logs = this.logs;
     await sendJsonArray(
       res,
       (function* () {
-        for (const deployment of deployments) yield { ...deployment, log: store.getLog(deployment.id) ?? '' };
+        for (const deployment of deployments) yield { ...deployment, log: logs.get(deployment.id) ?? '' };
       })(),
     );
   }
@@ -101,7 +103,7 @@ export class DeploymentsController {
 
   private find(rawId: string): Deployment {
     const id = parseDeploymentId(rawId);
-    const deployment = this.store.get(id);
+    const deployment = this.deployments.get(id);
     if (!deployment) throw httpError(404, `deployment ${id} not found`);
     return deployment;
   }

@@ -1,4 +1,5 @@
 import { httpError } from '../common/http-error.js';
+import { TARGET_ID_PATTERN } from '../domain/target.js';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
@@ -42,4 +43,16 @@ export function parsePage(query: Record<string, unknown>, beforeWhat: string): {
   const before = single(query, 'before');
   if (before !== undefined && !ID.test(before)) throw httpError(400, `before must be ${beforeWhat}`);
   return { limit: Number(limit), ...(before === undefined ? {} : { before: Number(before) }) };
+}
+
+/**
+ * `?target=`, if given: a well-formed target id, else 400. An id no target has simply
+ * matches nothing (a removed target's history is still listed under its id).
+ */
+export function parseTarget(query: Record<string, unknown>): string | undefined {
+  const target = single(query, 'target');
+  if (target !== undefined && !TARGET_ID_PATTERN.test(target)) {
+    throw httpError(400, 'target must be a target id: lowercase letters, digits and -, at most 63');
+  }
+  return target;
 }

@@ -1,10 +1,9 @@
 import { lstat, readFile, rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
 import type { PullStrategy } from '../config/app-config.js';
 import { runProcess, type ProcessOptions } from '../process/run-process.js';
 import { GitMissingError, GitStepError } from './git.errors.js';
-import { gitEnvironment, OPERATOR_ENVIRONMENT_FLAGS } from './git-environment.js';
+import { gitEnvironment } from './git-environment.js';
 import { parseAddedFiles, type AddedFile } from './added-files.js';
 import { findLocks } from './find-locks.js';
 import { parseStatus, type WorkTreeState } from './work-tree-state.js';
@@ -17,6 +16,9 @@ const ERROR_OUTPUT_CHARS = 2000;
 
 /** How long the clean-up after a failed or interrupted update may take, git hooks included. */
 const CLEAN_UP_TIMEOUT_MS = 60_000;
+
+/** How long a short local query outside a deployment (HEAD, the branch, a path) may take. */
+const SHORT_QUERY_TIMEOUT_MS = 30_000;
 
 /** Keeps `git fetch` and `git merge` from starting git's housekeeping on the way; see maintain(). */
 const DEFERRED_MAINTENANCE = ['-c', 'maintenance.auto=false', '-c', 'gc.auto=0'];
@@ -40,25 +42,14 @@ export class GitService {
 
   constructor(readonly repoPath: string) {}
 
-  /** simple-git for the short local queries; the network step goes through runGit(). */
-  private git(): SimpleGit {
-    const { env, allowed } = gitEnvironment();
-    return simpleGit({
-      baseDir: this.repoPath,
-      allowEnvironment: allowed,
-      unsafe: OPERATOR_ENVIRONMENT_FLAGS,
-      // simple-git only reports failures that wrote to stderr; a git command that fails
-      // silently (exit code 1, no output) is a failure here too.
-      errors: (error, result) =>
-        error ??
-        (result.exitCode === 0
-          ? undefined
-          : new Error(
-              Buffer.concat([...result.stdErr, ...result.stdOut])
-                .toString()
-                .trim() || `git exited with code ${result.exitCode}`,
-            )),
-    }).env(env);
+  /**
+   * A short local query outside a deployment (boot, /health), through runProcess like
+   * every other git command: a git that cannot start (EMFILE at the open-file limit) is an
+   * error here too. simple-git, which ran these before, touches the child's stdout before
+   * listening for 'error', and that 'error' then ends the whole service.
+   */
+  private raw(args: string[]): Promise<string> {
+    return this.query(args, AbortSignal.timeout(SHORT_QUERY_TIMEOUT_MS));
   }
 
   /**
@@ -112,8 +103,7 @@ export class GitService {
     const info = await stat(this.repoPath).catch(() => undefined);
     if (!info) throw new GitStepError(`${this.repoPath} does not exist`);
     if (!info.isDirectory()) throw new GitStepError(`${this.repoPath} is not a directory`);
-    const git = this.git();
-    const inside = await git.raw(['rev-parse', '--is-inside-work-tree']).catch((error: Error) => {
+    const inside = await this.raw(['rev-parse', '--is-inside-work-tree']).catch((error: Error) => {
       if (/ENOENT/.test(error.message)) throw new GitMissingError();
       // A tree owned by another user is a git work tree that git refuses to touch: say so.
       throw new GitStepError(
@@ -123,12 +113,12 @@ export class GitService {
       );
     });
     if (inside.trim() !== 'true') throw new GitStepError(`${this.repoPath} is not a git work tree`);
-    const head = await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => '');
+    const head = await this.raw(['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => '');
     if (head.trim() === '') {
       throw new GitStepError(`${this.repoPath} has no commit checked out yet; push a first commit and clone again`);
     }
     // `remote get-url` would expand url.*.insteadOf; the configured value is what names the repository.
-    const originUrl = await git.raw(['config', '--get', 'remote.origin.url']).catch(() => '');
+    const originUrl = await this.raw(['config', '--get', 'remote.origin.url']).catch(() => '');
     // A rebase that a crash interrupted detaches HEAD; the branch is still the one being
     // rebased, and the recovery at boot aborts the rebase.
     const branch = (await this.currentBranch()) ?? (await this.rebasedBranch());
@@ -136,14 +126,12 @@ export class GitService {
   }
 
   async currentBranch(): Promise<string | undefined> {
-    const ref = await this.git()
-      .raw(['symbolic-ref', '--quiet', '--short', 'HEAD'])
-      .catch(() => '');
+    const ref = await this.raw(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
     return ref.trim() || undefined;
   }
 
   async head(): Promise<string> {
-    return (await this.git().raw(['rev-parse', '--verify', 'HEAD'])).trim();
+    return (await this.raw(['rev-parse', '--verify', 'HEAD'])).trim();
   }
 
   /**
@@ -287,10 +275,7 @@ export class GitService {
   /** The branch a rebase in progress is rebasing (HEAD is detached meanwhile). */
   private async rebasedBranch(): Promise<string | undefined> {
     for (const dir of ['rebase-merge', 'rebase-apply']) {
-      const file = resolve(
-        this.repoPath,
-        (await this.git().raw(['rev-parse', '--git-path', `${dir}/head-name`])).trim(),
-      );
+      const file = resolve(this.repoPath, (await this.raw(['rev-parse', '--git-path', `${dir}/head-name`])).trim());
       const ref = await readFile(file, 'utf8').catch(() => '');
       if (ref.trim().startsWith('refs/heads/')) return ref.trim().slice('refs/heads/'.length);
     }
@@ -303,9 +288,7 @@ export class GitService {
    * file (packed, or another ref storage): ask git then.
    */
   async branchTip(branch: string): Promise<string | undefined> {
-    this.commonDir ??= this.git()
-      .raw(['rev-parse', '--path-format=absolute', '--git-common-dir'])
-      .then((dir) => dir.trim());
+    this.commonDir ??= this.raw(['rev-parse', '--path-format=absolute', '--git-common-dir']).then((dir) => dir.trim());
     const dir = await this.commonDir.catch(() => undefined);
     if (dir === undefined) return undefined;
     const tip = await readFile(resolve(dir, 'refs', 'heads', branch), 'utf8').catch(() => '');

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DeploymentEvents } from '../deploy/deployment-events.js';
-import { DeploymentStore } from '../deploy/deployment.store.js';
+import { DEFAULT_TARGET_ID } from '../domain/target.js';
+import { DeploymentsStore } from '../storage/deployments.store.js';
 import { Metrics } from './metrics.js';
 
 /**
@@ -17,7 +18,7 @@ export class DeploymentMetrics implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(DeploymentEvents) private readonly events: DeploymentEvents,
-    @Inject(DeploymentStore) private readonly store: DeploymentStore,
+    @Inject(DeploymentsStore) private readonly deployments: DeploymentsStore,
   ) {}
 
   onModuleInit(): void {
@@ -25,17 +26,17 @@ export class DeploymentMetrics implements OnModuleInit, OnModuleDestroy {
     this.metrics.gaugeAtScrape(
       'hookdeploy_queue_depth',
       'Deployments waiting to run (pushes that arrive during a deploy join the one waiting deployment).',
-      () => this.read(() => this.store.list({ status: 'queued', limit: 1000 }).length),
+      () => this.read(() => this.deployments.list({ target: DEFAULT_TARGET_ID, status: 'queued', limit: 1000 }).length),
     );
     this.metrics.gaugeAtScrape('hookdeploy_deployments_running', 'Deployments running now (0 or 1).', () =>
-      this.read(() => this.store.running().length),
+      this.read(() => this.deployments.running(DEFAULT_TARGET_ID).length),
     );
     this.metrics.gaugeAtScrape(
       'hookdeploy_last_successful_deploy_timestamp_seconds',
       'When the newest succeeded deployment in the history finished (Unix time); 0 when there is none.',
       () =>
         this.read(() => {
-          const finishedAt = this.store.lastSucceeded()?.finishedAt;
+          const finishedAt = this.deployments.lastSucceeded(DEFAULT_TARGET_ID)?.finishedAt;
           return finishedAt ? Date.parse(finishedAt) / 1000 : 0;
         }),
     );

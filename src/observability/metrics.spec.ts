@@ -18,6 +18,7 @@ async function samples(metrics: Metrics, prefix: string): Promise<Record<string,
 function finished(changes: Partial<DeploymentSummary>): DeploymentSummary {
   return {
     id: 1,
+    target: 'default',
     status: 'succeeded',
     trigger: 'push',
     deliveries: ['d-1'],

@@ -52,4 +52,25 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE deployments ADD COLUMN git_step TEXT CHECK (git_step IN ('fetch'));
   `,
+  // 3: targets (issue 10). Every deployment and delivery belongs to one; what a single-target
+  // release wrote belongs to env-only mode's target, `default`. Per target: deduplication,
+  // the one waiting deployment, and the lists.
+  `
+  ALTER TABLE deployments ADD COLUMN target TEXT NOT NULL DEFAULT 'default';
+  ALTER TABLE deliveries ADD COLUMN target TEXT NOT NULL DEFAULT 'default';
+
+  -- The same delivery id sent to two targets is two deliveries.
+  DROP INDEX deliveries_accepted;
+  CREATE UNIQUE INDEX deliveries_accepted ON deliveries (target, delivery_id) WHERE outcome = 'queued';
+  DROP INDEX deliveries_by_id;
+  CREATE INDEX deliveries_by_target_id ON deliveries (target, delivery_id);
+  -- GET /deliveries?target=x, newest first.
+  CREATE INDEX deliveries_by_target ON deliveries (target, seq);
+
+  -- Pushes coalesce into the waiting deployment: a target has at most one.
+  CREATE UNIQUE INDEX deployments_waiting ON deployments (target) WHERE status = 'queued';
+  -- GET /deployments?target=x (newest first), with ?status=, and a target's last success.
+  CREATE INDEX deployments_by_target ON deployments (target, id);
+  CREATE INDEX deployments_by_target_status ON deployments (target, status, id);
+  `,
 ];

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { DeliveryOutcome } from '../deploy/delivery-record.js';
-import { DeploymentStore } from '../deploy/deployment.store.js';
-import { GroupCommit } from '../deploy/group-commit.js';
+import { DEFAULT_TARGET_ID } from '../domain/target.js';
+import { DeliveriesStore } from '../storage/deliveries.store.js';
+import { GroupCommit } from '../storage/group-commit.js';
 
 export interface SeenDelivery {
   id: string;
@@ -19,7 +20,7 @@ export class DeliveryJournal {
   private readonly logger = new Logger('Webhook');
 
   constructor(
-    @Inject(DeploymentStore) private readonly store: DeploymentStore,
+    @Inject(DeliveriesStore) private readonly deliveries: DeliveriesStore,
     @Inject(GroupCommit) private readonly commits: GroupCommit,
   ) {}
 
@@ -48,7 +49,7 @@ export class DeliveryJournal {
   ): Promise<void> {
     const row = { ...delivery, outcome, statusCode, reason, sha: null, deploymentId: null };
     try {
-      await this.commits.run(() => this.store.recordDelivery(row));
+      await this.commits.run(() => this.deliveries.record(DEFAULT_TARGET_ID, row));
     } catch (error) {
       this.logger.error({
         msg: `delivery ${delivery.id}: could not be recorded: ${(error as Error).message}`,

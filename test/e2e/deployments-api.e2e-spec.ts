@@ -74,6 +74,7 @@ describe('GET /deployments', () => {
     const newest = res.body[0];
     expect(newest).toEqual({
       id: ids[2],
+      target: 'default',
       status: 'succeeded',
       trigger: 'push',
       deliveries: ['api-2'],

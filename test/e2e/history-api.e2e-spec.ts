@@ -59,6 +59,9 @@ describe('GET /deployments: filters and pages', () => {
     ['before=3&limit=1', (ids: number[]) => [ids[1]]],
     ['before=1', () => []],
     ['status=succeeded&before=3', (ids: number[]) => [ids[0]]],
+    ['target=default', (ids: number[]) => [...ids].reverse()],
+    ['target=default&status=failed', (ids: number[]) => [ids[1]]],
+    ['target=site', () => []],
   ])('?%s', async (query, expected) => {
     const res = await t.http.get(`/deployments?${query}`).set(auth);
     expect(res.status).toBe(200);
@@ -74,6 +77,10 @@ describe('GET /deployments: filters and pages', () => {
     ['before=-1', 'before'],
     ['before=abc', 'before'],
     ['log=no', 'log'],
+    ['target=Default', 'target'],
+    ['target=-site', 'target'],
+    [`target=${'a'.repeat(64)}`, 'target'],
+    ['target=a&target=b', 'target'],
   ])('?%s is a 400 naming %s', async (query, name) => {
     const res = await t.http.get(`/deployments?${query}`).set(auth);
     expect(res.status).toBe(400);
@@ -135,6 +142,7 @@ describe('GET /deployments: filters and pages', () => {
     expect(queued.body.map((d: { deploymentId: number }) => d.deploymentId)).toEqual([...ids].reverse());
     expect(queued.body[0]).toEqual({
       seq: expect.any(Number),
+      target: 'default',
       id: expect.any(String),
       event: 'push',
       receivedAt: expect.stringMatching(/Z$/),
@@ -146,8 +154,13 @@ describe('GET /deployments: filters and pages', () => {
     });
     const older = await t.http.get(`/deliveries?outcome=queued&before=${queued.body[0].seq}`).set(auth);
     expect(older.body.map((d: { deploymentId: number }) => d.deploymentId)).toEqual([ids[1], ids[0]]);
-    for (const query of ['outcome=accepted', 'limit=0', 'before=x']) {
-      expect((await t.http.get(`/deliveries?${query}`).set(auth)).status).toBe(400);
+    const mine = await t.http.get('/deliveries?target=default&outcome=queued').set(auth);
+    expect(mine.body).toEqual(queued.body);
+    expect((await t.http.get('/deliveries?target=site').set(auth)).body).toEqual([]);
+    for (const query of ['outcome=accepted', 'limit=0', 'before=x', 'target=UPPER', 'target=a_b']) {
+      const res = await t.http.get(`/deliveries?${query}`).set(auth);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: expect.any(String) });
     }
     expect((await t.http.get('/deliveries')).status).toBe(401);
   });

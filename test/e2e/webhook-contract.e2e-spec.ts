@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DEFAULT_TARGET_ID } from '../../src/domain/target.js';
 import { sign } from '../../src/webhook/verify-signature.js';
 import {
   BRANCH_DELETE_EXAMPLE,
@@ -262,11 +263,12 @@ describe('POST /github: the contract table', () => {
     });
 
     it('answers a delivery id already accepted with duplicate and the same deployment', async () => {
-      const first = await t.store.findByDelivery('delivery-202')!;
+      const first = t.deliveries.acceptedBy(DEFAULT_TARGET_ID, 'delivery-202');
+      expect(first).toEqual(expect.any(Number));
       const sha = await t.fixture.commitAndPush();
       const res = await t.deliverPush({ after: sha }, { id: 'delivery-202' });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ status: 'duplicate', deploymentId: first.id });
+      expect(res.body).toEqual({ status: 'duplicate', deploymentId: first });
       expect(t.deployments().filter((d) => d.deliveries.includes('delivery-202'))).toHaveLength(1);
     });
 

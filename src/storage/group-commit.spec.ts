@@ -2,11 +2,12 @@ import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, type Db } from '../storage/open-database.js';
-import { DeploymentEvents } from './deployment-events.js';
-import { DeploymentStore } from './deployment.store.js';
-import { WalSync } from '../storage/wal-sync.js';
+import { DeploymentEvents } from '../deploy/deployment-events.js';
+import { DEFAULT_TARGET_ID } from '../domain/target.js';
 import { GroupCommit } from './group-commit.js';
+import { openDatabase, type Db } from './open-database.js';
+import { createStores, type Stores } from './stores.js';
+import { WalSync } from './wal-sync.js';
 
 function row(id: string) {
   return {
@@ -24,14 +25,14 @@ function row(id: string) {
 describe('GroupCommit, on a real SQLite store', () => {
   let dir: string;
   let db: Db;
-  let store: DeploymentStore;
+  let stores: Stores;
   let commits: GroupCommit;
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'hookdeploy-group-'));
     db = openDatabase(dir);
-    store = new DeploymentStore(db, new DeploymentEvents());
-    commits = new GroupCommit(store, new WalSync(db));
+    stores = createStores(db, new DeploymentEvents());
+    commits = new GroupCommit(stores.transactions, new WalSync(db));
   });
   afterEach(() => {
     db.close();
@@ -39,11 +40,12 @@ describe('GroupCommit, on a real SQLite store', () => {
   });
 
   it('commits the writes of one event-loop turn in one transaction, and each resolves with its own result', async () => {
-    const transactions = jest.spyOn(store, 'atomically');
+    const transactions = jest.spyOn(stores.transactions, 'atomically');
+    // 20 targets: each may have one waiting deployment.
     const written = Array.from({ length: 20 }, (_, i) =>
       commits.run(
         () =>
-          store.create({
+          stores.deployments.create(`target-${i}`, {
             trigger: 'push',
             ref: 'refs/heads/main',
             requestedSha: String(i).padStart(40, '0'),
@@ -51,20 +53,20 @@ describe('GroupCommit, on a real SQLite store', () => {
       ),
     );
     // Nothing is committed, and nothing resolves, before the turn ends.
-    expect(store.list({ limit: 50 })).toHaveLength(0);
+    expect(stores.deployments.list({ limit: 50 })).toHaveLength(0);
     expect(await Promise.all(written)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(transactions).toHaveBeenCalledTimes(1);
-    expect(store.list({ limit: 50 })).toHaveLength(20);
+    expect(stores.deployments.list({ limit: 50 })).toHaveLength(20);
   });
 
   it('writes of later turns get their own transaction', async () => {
-    const transactions = jest.spyOn(store, 'atomically');
-    await commits.run(() => store.recordDelivery(row('first')));
-    await commits.run(() => store.recordDelivery(row('second')));
+    const transactions = jest.spyOn(stores.transactions, 'atomically');
+    await commits.run(() => stores.deliveries.record(DEFAULT_TARGET_ID, row('first')));
+    await commits.run(() => stores.deliveries.record(DEFAULT_TARGET_ID, row('second')));
     expect(transactions).toHaveBeenCalledTimes(2);
     expect(
-      store
-        .listDeliveries({ limit: 10 })
+      stores.deliveries
+        .list({ limit: 10 })
         .map((d) => d.id)
         .sort(),
     ).toEqual(['first', 'second']);
@@ -72,17 +74,17 @@ describe('GroupCommit, on a real SQLite store', () => {
 
   it('a failing write fails alone: the others of its turn are committed', async () => {
     const results = await Promise.allSettled([
-      commits.run(() => store.recordDelivery(row('before'))),
+      commits.run(() => stores.deliveries.record(DEFAULT_TARGET_ID, row('before'))),
       commits.run(() => {
         throw new Error('this write is broken');
       }),
-      commits.run(() => store.recordDelivery(row('after'))),
+      commits.run(() => stores.deliveries.record(DEFAULT_TARGET_ID, row('after'))),
     ]);
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason).toEqual(new Error('this write is broken'));
     expect(
-      store
-        .listDeliveries({ limit: 10 })
+      stores.deliveries
+        .list({ limit: 10 })
         .map((d) => d.id)
         .sort(),
     ).toEqual(['after', 'before']);
@@ -97,10 +99,10 @@ describe('GroupCommit, on a real SQLite store', () => {
         order.push('sync done');
       }
     }
-    commits = new GroupCommit(store, new RecordingWalSync(db));
+    commits = new GroupCommit(stores.transactions, new RecordingWalSync(db));
     await Promise.all([
-      commits.run(() => store.recordDelivery(row('a'))).then(() => order.push('a resolved')),
-      commits.run(() => store.recordDelivery(row('b'))).then(() => order.push('b resolved')),
+      commits.run(() => stores.deliveries.record(DEFAULT_TARGET_ID, row('a'))).then(() => order.push('a resolved')),
+      commits.run(() => stores.deliveries.record(DEFAULT_TARGET_ID, row('b'))).then(() => order.push('b resolved')),
     ]);
     expect(order).toEqual(['sync started', 'sync done', 'a resolved', 'b resolved']);
   });
@@ -111,15 +113,17 @@ describe('GroupCommit, on a real SQLite store', () => {
         return Promise.reject(new Error('EIO: the disk is gone'));
       }
     }
-    commits = new GroupCommit(store, new FailingWalSync(db));
-    await expect(commits.run(() => store.recordDelivery(row('a')))).rejects.toThrow('EIO: the disk is gone');
+    commits = new GroupCommit(stores.transactions, new FailingWalSync(db));
+    await expect(commits.run(() => stores.deliveries.record(DEFAULT_TARGET_ID, row('a')))).rejects.toThrow(
+      'EIO: the disk is gone',
+    );
   });
 
   it('when the database refuses every write, every caller is told', async () => {
     db.close();
     const results = await Promise.allSettled([
-      commits.run(() => store.recordDelivery(row('a'))),
-      commits.run(() => store.recordDelivery(row('b'))),
+      commits.run(() => stores.deliveries.record(DEFAULT_TARGET_ID, row('a'))),
+      commits.run(() => stores.deliveries.record(DEFAULT_TARGET_ID, row('b'))),
     ]);
     expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
     db = openDatabase(dir);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { WalSync } from '../storage/wal-sync.js';
-import { DeploymentStore } from './deployment.store.js';
+import { Transactions } from './transactions.js';
+import { WalSync } from './wal-sync.js';
 
 interface PendingWrite {
   work: () => unknown;
@@ -22,7 +22,7 @@ export class GroupCommit implements OnApplicationShutdown {
   private pending: PendingWrite[] = [];
 
   constructor(
-    @Inject(DeploymentStore) private readonly store: DeploymentStore,
+    @Inject(Transactions) private readonly transactions: Transactions,
     @Inject(WalSync) private readonly wal: WalSync,
   ) {}
 
@@ -51,13 +51,13 @@ export class GroupCommit implements OnApplicationShutdown {
 
   private apply(batch: PendingWrite[]): Outcome[] {
     try {
-      const results = this.store.atomically(() => batch.map((write) => write.work()));
+      const results = this.transactions.atomically(() => batch.map((write) => write.work()));
       return results.map((result) => ({ ok: true, result }));
     } catch {
       // One failing write must not fail the others: each is tried again on its own.
       return batch.map((write) => {
         try {
-          return { ok: true, result: this.store.atomically(write.work) };
+          return { ok: true, result: this.transactions.atomically(write.work) };
         } catch (error) {
           return { ok: false, error };
         }

@@ -1,0 +1,23 @@
+import { afterEach, beforeEach, expect, it } from '@jest/globals';
+import { DEFAULT_TARGET_ID } from '../domain/target.js';
+import { push, TestStores } from '../../test/fixtures/stores.js';
+
+let s: TestStores;
+beforeEach(() => {
+  s = new TestStores();
+});
+afterEach(() => s.close());
+
+it('saves a log, replaces it, and tells an empty log from an unknown deployment', () => {
+  const { logs, deployments } = s.stores;
+  const { id } = deployments.create(DEFAULT_TARGET_ID, push());
+  expect(logs.get(id)).toBe('');
+  logs.save(id, 'first');
+  expect(logs.get(id)).toBe('first');
+  logs.save(id, 'second\n✓ ünïcode');
+  expect(logs.get(id)).toBe('second\n✓ ünïcode');
+  expect(deployments.get(id)?.log).toBe('second\n✓ ünïcode');
+  logs.save(id, '');
+  expect(logs.get(id)).toBe('');
+  expect(logs.get(id + 1)).toBeUndefined();
+});
