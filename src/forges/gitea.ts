@@ -20,6 +20,7 @@ function giteaLike(name: ForgeName, product: 'Gitea' | 'Forgejo'): ForgeAdapter 
   return {
     name,
     eventHeader: `X-${product}-Event`,
+    deliveryIdHeader: `X-${product}-Delivery`,
     verify(headers, rawBody, secrets) {
       const signature = header(headers, `${prefix}-signature`);
       if (signature === undefined) return verifyGithubSignature(headers, rawBody, secrets);

@@ -46,6 +46,7 @@ function normalize(event: string, payload: unknown): ForgeEvent {
 export const gitlab: ForgeAdapter = {
   name: 'gitlab',
   eventHeader: 'X-Gitlab-Event',
+  deliveryIdHeader: 'Idempotency-Key',
   /**
    * The Standard Webhooks signature decides when it is sent and a `whsec_` secret is
    * configured (a wrong signature is not rescued by a right token); else X-Gitlab-Token,
