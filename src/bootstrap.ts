@@ -39,5 +39,8 @@ export async function createApp(config: AppConfig, logger?: LoggerService): Prom
   app.disable('x-powered-by');
   // No JSON answer is worth a conditional GET, and Express would hash every body for its ETag.
   app.set('etag', false);
+  // req.ip: the client behind the proxies TRUST_PROXY names, else the TCP peer. Express
+  // reads X-Forwarded-For from the right and stops at the first address it does not trust.
+  app.set('trust proxy', config.trustProxy);
   return app;
 }

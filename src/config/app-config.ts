@@ -1,3 +1,5 @@
+import type { TrustProxy } from './trust-proxy.js';
+
 export const PULL_STRATEGIES = ['rebase', 'ff-only', 'reset'] as const;
 export type PullStrategy = (typeof PULL_STRATEGIES)[number];
 
@@ -33,6 +35,8 @@ export interface AppConfig {
   headersTimeoutMs: number;
   /** How long a client may take to send its whole request, body included (server.requestTimeout). */
   requestTimeoutMs: number;
+  /** Which peers' X-Forwarded-For names the client (Express's `trust proxy`); false: none. */
+  trustProxy: TrustProxy;
 }
 
 /** Names of the variables whose values must never be echoed anywhere. */

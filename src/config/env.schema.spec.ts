@@ -37,6 +37,7 @@ describe('parseEnvironment', () => {
       logLevel: 'info',
       headersTimeoutMs: 20_000,
       requestTimeoutMs: 60_000,
+      trustProxy: false,
     });
   });
 
@@ -58,6 +59,7 @@ describe('parseEnvironment', () => {
       LOG_LEVEL: 'debug',
       HEADERS_TIMEOUT: '2.5',
       REQUEST_TIMEOUT: '90',
+      TRUST_PROXY: '127.0.0.1, 10.0.0.0/8',
     };
     expect(settings(env)).toEqual({
       githubSecret: SECRET,
@@ -77,6 +79,7 @@ describe('parseEnvironment', () => {
       logLevel: 'debug',
       headersTimeoutMs: 2500,
       requestTimeoutMs: 90_000,
+      trustProxy: ['127.0.0.1', '10.0.0.0/8'],
     });
   });
 
@@ -94,12 +97,26 @@ describe('parseEnvironment', () => {
       LOG_LEVEL: ' ',
       HEADERS_TIMEOUT: '',
       REQUEST_TIMEOUT: ' ',
+      TRUST_PROXY: '',
     };
     expect(settings({ ...REQUIRED, ...blank, DEPLOY_COMMAND: '', ADMIN_TOKEN: '' })).toEqual(settings(REQUIRED));
     expect(problems({ GITHUB_SECRET: '', REPO_PATH: '  ' })).toEqual([
       expect.stringContaining('GITHUB_SECRET'),
       expect.stringContaining('REPO_PATH'),
     ]);
+  });
+
+  it.each<[string, unknown]>([
+    ['false', false],
+    ['0', false],
+    ['1', 1],
+    ['2', 2],
+    ['loopback', ['loopback']],
+    ['Loopback, uniquelocal', ['loopback', 'uniquelocal']],
+    ['192.0.2.10,::1', ['192.0.2.10', '::1']],
+    ['10.0.0.0/8, fd00::/8', ['10.0.0.0/8', 'fd00::/8']],
+  ])('reads TRUST_PROXY=%s in the forms Express takes', (raw, trustProxy) => {
+    expect(settings({ ...REQUIRED, TRUST_PROXY: raw }).trustProxy).toEqual(trustProxy);
   });
 
   it('resolves a relative REPO_PATH against the given working directory', () => {
@@ -162,6 +179,15 @@ describe('parseEnvironment', () => {
     ['REQUEST_TIMEOUT', { REQUEST_TIMEOUT: '7200' }],
     ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '30', REQUEST_TIMEOUT: '10' }],
     ['HEADERS_TIMEOUT', { HEADERS_TIMEOUT: '61' }],
+    ['TRUST_PROXY', { TRUST_PROXY: 'true' }],
+    ['TRUST_PROXY', { TRUST_PROXY: 'yes' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '101' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '-1' }],
+    ['TRUST_PROXY', { TRUST_PROXY: 'loopback, nginx.local' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.0/33' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.0/8/8' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '::1/129' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '127.0.0.1,' }],
   ])('names %s when it is %j', (variable, changes) => {
     expect(problems({ ...REQUIRED, ...changes })).toEqual([expect.stringMatching(new RegExp(`^${variable}\\b`))]);
   });

@@ -7,6 +7,7 @@ import {
   type LogLevel,
   type PullStrategy,
 } from './app-config.js';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 /** What the environment alone can tell; the git-derived defaults come later. */
 export interface EnvSettings {
@@ -27,6 +28,7 @@ export interface EnvSettings {
   logLevel: LogLevel;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  trustProxy: TrustProxy;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -133,6 +135,9 @@ export function parseEnvironment(env: Environment, cwd = process.cwd()): EnvSett
     );
   }
 
+  const trustProxy = parseTrustProxy(value(env, 'TRUST_PROXY'));
+  if (typeof trustProxy === 'string') problems.push(trustProxy);
+
   if (problems.length > 0) return problems;
   return {
     githubSecret: githubSecret!,
@@ -153,6 +158,7 @@ export function parseEnvironment(env: Environment, cwd = process.cwd()): EnvSett
     logLevel: logLevel!,
     headersTimeoutMs: Math.ceil(headersTimeout! * 1000),
     requestTimeoutMs: Math.ceil(requestTimeout! * 1000),
+    trustProxy: trustProxy as TrustProxy,
   };
 }
 
