@@ -1,3 +1,5 @@
+import type { TrustProxy } from './trust-proxy.js';
+
 export const PULL_STRATEGIES = ['rebase', 'ff-only', 'reset'] as const;
 export type PullStrategy = (typeof PULL_STRATEGIES)[number];
 
@@ -37,6 +39,8 @@ export interface AppConfig {
   webhookBodyBudgetBytes: number;
   /** Open connections at most (Node's server.maxConnections); kept well below the open-file limit. */
   maxConnections: number;
+  /** Which peers' X-Forwarded-For names the client (Express's `trust proxy`); false: none. */
+  trustProxy: TrustProxy;
 }
 
 /** Names of the variables whose values must never be echoed anywhere. */
