@@ -6,10 +6,11 @@ import { GitService, type UpdateControl } from '../git/git.service.js';
 import type { WorkTreeState } from '../git/work-tree-state.js';
 import { deploymentFields } from '../observability/log-fields.js';
 import { processStartTime } from '../process/process-identity.js';
-import type { Deployment, DeploymentSummary } from './deployment.js';
+import type { DeploymentSummary } from './deployment.js';
 import { DeploymentEvents } from './deployment-events.js';
 import { DeploymentStore, type DeploymentActivity } from './deployment.store.js';
 import { LiveLog } from './live-log.js';
+import { retryWrite } from './retry-write.js';
 import { runCommand } from './run-command.js';
 
 /** "deployment 4 (deliveries a, b)", "deployment 5 (manual)": how the log names a deployment. */
@@ -25,6 +26,11 @@ interface Moved {
   headAfter: string;
   requestedSha: string;
 }
+
+/** How a deployment ended, before it is recorded. */
+type Outcome =
+  | { status: 'succeeded'; headBefore: string; headAfter: string }
+  | { status: 'failed'; headBefore: string | null; headAfter: string | null; error: string };
 
 /** Why a deployment failed; its message becomes the deployment's `error`. */
 class DeployFailure extends Error {
@@ -50,6 +56,7 @@ function failed(error: unknown): never {
 export class DeployRunner {
   private readonly logger = new Logger('Deploy');
   private readonly live = new Map<number, LiveLog>();
+  private readonly shutdown = new AbortController();
   private readonly config: Pick<
     AppConfig,
     'repoPath' | 'deployBranch' | 'pullStrategy' | 'deployCommand' | 'deployTimeoutMs'
@@ -84,6 +91,33 @@ export class DeployRunner {
     const label = describe(deployment);
     const log = new LiveLog(deployment.id, this.store, this.events);
     this.live.set(deployment.id, log);
+    try {
+      const outcome = await this.deploy(deployment, afterAnother, log);
+      const finished = await this.finish(deployment, outcome, log);
+      // The contract's success line: only once everything, the command included, worked
+      // and the outcome is in the database.
+      if (outcome.status === 'succeeded') {
+        this.logger.log({
+          msg: `${label}: succeeded. Repository updated with commit ${outcome.headAfter.slice(0, 7)}`,
+          ...deploymentFields(deployment),
+        });
+      } else {
+        this.logger.error({ msg: `${label}: failed: ${outcome.error}`, ...deploymentFields(deployment) });
+      }
+      return finished;
+    } finally {
+      this.live.delete(deployment.id);
+    }
+  }
+
+  /** Stops retrying the final write of a deployment soon (see retryWrite): the service stops. */
+  beginShutdown(): void {
+    this.shutdown.abort();
+  }
+
+  /** The git step, the check and the command, under DEPLOY_TIMEOUT; never throws. */
+  private async deploy(deployment: DeploymentSummary, afterAnother: boolean, log: LiveLog): Promise<Outcome> {
+    const label = describe(deployment);
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.config.deployTimeoutMs);
     let headBefore: string | null = null;
@@ -108,24 +142,17 @@ export class DeployRunner {
         const commit = { headBefore, headAfter, requestedSha: moved.requestedSha };
         await this.runDeployCommand(command, deployment, commit, deadline.signal, log);
       }
-      // The contract's success line: only once everything, the command included, worked.
-      this.logger.log({
-        msg: `${label}: succeeded. Repository updated with commit ${headAfter.slice(0, 7)}`,
-        ...deploymentFields(deployment),
-      });
-      return this.finish(deployment.id, { status: 'succeeded', headBefore, headAfter, log });
+      return { status: 'succeeded', headBefore, headAfter };
     } catch (error) {
       if (error instanceof DeployFailure) headBefore = error.headBefore ?? headBefore;
       headAfter = await this.git.head().catch(() => headAfter);
       const reason = deadline.signal.aborted
         ? `timed out after ${this.config.deployTimeoutMs / 1000}s: ${errorMessage(error)}`
         : errorMessage(error);
-      this.logger.error({ msg: `${label}: failed: ${reason}`, ...deploymentFields(deployment) });
       log.append(`\nhookdeploy: deployment failed: ${reason}\n`);
-      return this.finish(deployment.id, { status: 'failed', headBefore, headAfter, log, error: reason });
+      return { status: 'failed', headBefore, headAfter, error: reason };
     } finally {
       clearTimeout(timer);
-      this.live.delete(deployment.id);
     }
   }
 
@@ -283,21 +310,56 @@ export class DeployRunner {
     }
   }
 
-  private finish(
-    id: number,
-    outcome: Pick<Deployment, 'status' | 'headBefore' | 'headAfter'> & { log: LiveLog; error?: string },
-  ): DeploymentSummary {
-    const finished = this.store.atomically(() => {
-      outcome.log.save();
-      this.store.setActivity(id, null);
-      return this.store.update(id, {
-        status: outcome.status,
-        headBefore: outcome.headBefore,
-        headAfter: outcome.headAfter,
-        error: outcome.error ?? null,
-        finishedAt: new Date().toISOString(),
+  /**
+   * Records the outcome in one transaction: final log, activity cleared, status, heads,
+   * error, finishedAt. A write the database refuses (a full disk) is retried until it
+   * passes: the worker takes the next deployment only after this one's end is on record.
+   * At shutdown the retries end after a grace; the deployment then stays `running`, and
+   * the next start's recovery marks it `interrupted` (and redeploys the branch).
+   */
+  private async finish(deployment: DeploymentSummary, outcome: Outcome, log: LiveLog): Promise<DeploymentSummary> {
+    const label = describe(deployment);
+    const { id } = deployment;
+    const said = outcome.status === 'succeeded' ? 'succeeded' : `failed: ${outcome.error}`;
+    let attempts = 0;
+    const record = (): DeploymentSummary =>
+      this.store.atomically(() => {
+        log.save();
+        this.store.setActivity(id, null);
+        return this.store.update(id, {
+          status: outcome.status,
+          headBefore: outcome.headBefore,
+          headAfter: outcome.headAfter,
+          error: outcome.status === 'failed' ? outcome.error : null,
+          finishedAt: new Date().toISOString(),
+        });
       });
-    });
+    let finished: DeploymentSummary;
+    try {
+      finished = await retryWrite(record, {
+        shutdown: this.shutdown.signal,
+        onFailure: (error, attempt) => {
+          attempts = attempt;
+          // Once per outage: the retries go on quietly.
+          if (attempt > 1) return;
+          this.logger.error({
+            msg: `${label}: could not record its outcome (${said}): ${errorMessage(error)}; retrying until the database takes it`,
+            ...deploymentFields(deployment),
+          });
+        },
+      });
+    } catch (error) {
+      throw new Error(
+        `its outcome (${said}) never reached the database: ${errorMessage(error)}; the next start marks it interrupted`,
+        { cause: error },
+      );
+    }
+    if (attempts > 0) {
+      this.logger.log({
+        msg: `${label}: outcome recorded after ${attempts + 1} attempts`,
+        ...deploymentFields(deployment),
+      });
+    }
     this.events.finished(finished);
     return finished;
   }
