@@ -1,10 +1,10 @@
 import { lstat, readFile, rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import { GitPluginError, simpleGit, type SimpleGit } from 'simple-git';
 import type { PullStrategy } from '../config/app-config.js';
 import { runProcess, type ProcessOptions } from '../process/run-process.js';
-import { GitMissingError, GitStepError } from './git.errors.js';
-import { gitEnvironment, OPERATOR_ENVIRONMENT_FLAGS } from './git-environment.js';
+import { GitEnvironmentRefusedError, GitMissingError, GitStepError } from './git.errors.js';
+import { gitConfigVariables, gitEnvironment, OPERATOR_ENVIRONMENT_FLAGS } from './git-environment.js';
 import { parseAddedFiles, type AddedFile } from './added-files.js';
 import { findLocks } from './find-locks.js';
 import { parseStatus, type WorkTreeState } from './work-tree-state.js';
@@ -115,6 +115,9 @@ export class GitService {
     const git = this.git();
     const inside = await git.raw(['rev-parse', '--is-inside-work-tree']).catch((error: Error) => {
       if (/ENOENT/.test(error.message)) throw new GitMissingError();
+      // simple-git refused before starting git (a GIT_CONFIG_* setting it deems unsafe):
+      // the work tree was never looked at.
+      if (error instanceof GitPluginError) throw new GitEnvironmentRefusedError(error.message, gitConfigVariables());
       // A tree owned by another user is a git work tree that git refuses to touch: say so.
       throw new GitStepError(
         /dubious ownership/.test(error.message)
