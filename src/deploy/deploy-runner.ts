@@ -132,6 +132,7 @@ export class DeployRunner {
     try {
       const moved = await this.updateWorkTree(deployment, control, afterAnother);
       ({ headBefore, headAfter } = moved);
+      await this.updateSubmodules(deployment.id, control, headBefore);
       await this.maintain(deployment.id, control);
       const command = this.config.deployCommand;
       if (command !== undefined) {
@@ -239,6 +240,22 @@ export class DeployRunner {
         tip === requestedSha ? tip : await this.git.branchTipContaining(branch, requestedSha, control.signal);
       if (headAfter === undefined) throw new Error(`HEAD does not contain the requested commit ${requestedSha}`);
       return { headBefore, headAfter, requestedSha };
+    } catch (error) {
+      throw new DeployFailure(errorMessage(error), headBefore);
+    }
+  }
+
+  /** Submodules to the commits HEAD records; also when nothing was fetched (a failed update before). */
+  private async updateSubmodules(
+    deploymentId: number,
+    control: Pick<UpdateControl, 'signal' | 'output'>,
+    headBefore: string,
+  ): Promise<void> {
+    try {
+      await this.git.updateSubmodules(this.config.pullStrategy, {
+        ...control,
+        onSpawn: this.track(deploymentId, 'git'),
+      });
     } catch (error) {
       throw new DeployFailure(errorMessage(error), headBefore);
     }

@@ -1,4 +1,4 @@
-import { lstat, readFile, rm, stat } from 'node:fs/promises';
+import { access, lstat, readFile, rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { GitPluginError, simpleGit, type SimpleGit } from 'simple-git';
 import type { PullStrategy } from '../config/app-config.js';
@@ -22,6 +22,13 @@ const CLEAN_UP_TIMEOUT_MS = 60_000;
 const DEFERRED_MAINTENANCE = ['-c', 'maintenance.auto=false', '-c', 'gc.auto=0'];
 
 const OBJECT_NAME = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/** "fetch", "submodule update": the command of `args`, after the `-c name=value` options. */
+function commandName(args: readonly string[]): string {
+  let start = 0;
+  while (args[start] === '-c') start += 2;
+  return args.slice(start, args[start] === 'submodule' ? start + 2 : start + 1).join(' ');
+}
 
 function trackingRef(branch: string): string {
   return `refs/remotes/origin/${branch}`;
@@ -79,9 +86,11 @@ export class GitService {
         recent = (recent + chunk).slice(-ERROR_OUTPUT_CHARS);
       },
     });
-    if (result.timedOut) throw new GitStepError(`git ${args[0]} was stopped: the deploy timed out`);
+    if (result.timedOut) throw new GitStepError(`git ${commandName(args)} was stopped: the deploy timed out`);
     if (result.exitCode !== 0) {
-      throw new GitStepError(recent.trim() || `git ${args[0]} exited with code ${result.exitCode ?? result.signal}`);
+      throw new GitStepError(
+        recent.trim() || `git ${commandName(args)} exited with code ${result.exitCode ?? result.signal}`,
+      );
     }
   }
 
@@ -100,9 +109,11 @@ export class GitService {
       stdout: (chunk) => (answer += chunk),
       output: (chunk) => (errors = (errors + chunk).slice(-ERROR_OUTPUT_CHARS)),
     });
-    if (result.timedOut) throw new GitStepError(`git ${args[0]} was stopped: the deploy timed out`);
+    if (result.timedOut) throw new GitStepError(`git ${commandName(args)} was stopped: the deploy timed out`);
     if (result.exitCode !== 0) {
-      throw new GitStepError(errors.trim() || `git ${args[0]} exited with code ${result.exitCode ?? result.signal}`);
+      throw new GitStepError(
+        errors.trim() || `git ${commandName(args)} exited with code ${result.exitCode ?? result.signal}`,
+      );
     }
     return answer;
   }
@@ -208,6 +219,32 @@ export class GitService {
     }
   }
 
+  /**
+   * Checks the submodules out at the commits the work tree records (`--init`: new ones
+   * too, `--recursive`: theirs as well), fetching what they lack: `git pull` leaves them
+   * where they were, so a push that moves a pointer would otherwise deploy nothing of it.
+   * `reset` discards edits inside them too (`--force`), as it does in the work tree.
+   * Nothing to do, and no process, without a `.gitmodules`. Killed by the deadline, it
+   * leaves locks and half-moved submodules: cleared like an interrupted update.
+   */
+  async updateSubmodules(strategy: PullStrategy, control: UpdateControl): Promise<void> {
+    if (!(await this.hasSubmodules())) return;
+    const force = strategy === 'reset' ? ['--force'] : [];
+    try {
+      await this.runGit([...DEFERRED_MAINTENANCE, 'submodule', 'update', '--init', '--recursive', ...force], control);
+    } catch (error) {
+      if (control.signal.aborted) await this.tidyUp({ locks: true, workTree: true }, control);
+      throw error;
+    }
+  }
+
+  private async hasSubmodules(): Promise<boolean> {
+    return access(resolve(this.repoPath, '.gitmodules')).then(
+      () => true,
+      () => false,
+    );
+  }
+
   /** clearInterruptedUpdate() after a failed step, told in the deployment's log. */
   private async tidyUp(what: { locks: boolean; workTree: boolean }, control: UpdateControl): Promise<void> {
     const done = await this.clearInterruptedUpdate(what).catch((error: Error) => [
@@ -256,6 +293,16 @@ export class GitService {
     }
     for (const path of await this.removeCheckedOutLeftovers(signal)) {
       done.push(`removed ${path}, written by the interrupted checkout`);
+    }
+    if (await this.hasSubmodules()) {
+      // A killed `submodule update` leaves a submodule's files half moved: back to its
+      // HEAD (git only moves submodules found without edits). The next deploy's update
+      // then moves it to the recorded commit.
+      const script = 'git diff --quiet HEAD || { git reset --hard --quiet && echo "$displaypath"; }';
+      const reset = await this.query(['submodule', 'foreach', '--quiet', '--recursive', script], signal);
+      for (const path of reset.split('\n').filter(Boolean)) {
+        done.push(`put the files of submodule ${path} back to its HEAD`);
+      }
     }
     return done;
   }
