@@ -1,5 +1,7 @@
-export const PULL_STRATEGIES = ['rebase', 'ff-only', 'reset'] as const;
-export type PullStrategy = (typeof PULL_STRATEGIES)[number];
+import type { PullStrategy } from '../domain/pull-strategy.js';
+
+// Where they were first defined; kept for the code that imports them from here.
+export { PULL_STRATEGIES, type PullStrategy } from '../domain/pull-strategy.js';
 
 /** `json`: one JSON object per line (for journald, Loki, jq); `pretty`: one readable line each. */
 export const LOG_FORMATS = ['json', 'pretty'] as const;
