@@ -1,8 +1,11 @@
+import { Logger } from '@nestjs/common';
 import { processStartTime } from '../process/process-identity.js';
 import type { DeploymentActivity, DeploymentStore } from './deployment.store.js';
 
 /** Told the process group of a step's process once it started. */
 export type OnSpawn = (processGroup: number) => void;
+
+const logger = new Logger('Deploy');
 
 /**
  * Records that a deployment enters `phase` now, and returns what records its process
@@ -15,6 +18,16 @@ export function trackActivity(
   phase: DeploymentActivity['phase'],
 ): OnSpawn {
   store.setActivity(deploymentId, { phase, processGroup: null, processStarted: null });
-  return (processGroup) =>
-    store.setActivity(deploymentId, { phase, processGroup, processStarted: processStartTime(processGroup) });
+  return (processGroup) => {
+    try {
+      store.setActivity(deploymentId, { phase, processGroup, processStarted: processStartTime(processGroup) });
+    } catch (error) {
+      // Thrown here, it would escape runProcess() with the process started and unwatched
+      // (no deadline, no output). Only a crash recovery needs the group: it then finds
+      // none to kill, and the deadline still ends the process now.
+      logger.warn(
+        `deployment ${deploymentId}: could not record process group ${processGroup}: ${(error as Error).message}`,
+      );
+    }
+  };
 }

@@ -64,7 +64,7 @@ describe('the outcome of a deployment when the disk is full at its end', () => {
     expect(succeeded).toBeGreaterThan(full);
     expect(lines.filter((line) => /: succeeded/.test(line))).toHaveLength(1);
     expect(lines.some((line) => new RegExp(`deployment ${id} .*: failed`).test(line))).toBe(false);
-  });
+  }, 30_000);
 
   it('does not hold up a shutdown while the disk stays full: the outcome is left to the recovery', async () => {
     t = await TestApp.start({ env: { DEPLOY_COMMAND: 'head -c 65536 /dev/zero | tr "\\0" x' } });
