@@ -1,7 +1,8 @@
+import type { PullStrategy } from '../domain/pull-strategy.js';
 import type { TrustProxy } from './trust-proxy.js';
 
-export const PULL_STRATEGIES = ['rebase', 'ff-only', 'reset'] as const;
-export type PullStrategy = (typeof PULL_STRATEGIES)[number];
+// Where they were first defined; kept for the code that imports them from here.
+export { PULL_STRATEGIES, type PullStrategy } from '../domain/pull-strategy.js';
 
 /** `json`: one JSON object per line (for journald, Loki, jq); `pretty`: one readable line each. */
 export const LOG_FORMATS = ['json', 'pretty'] as const;
