@@ -3,6 +3,7 @@ import { type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
+import { noStoreHeaders } from './common/no-store-headers.js';
 import { TimedExpressAdapter } from './common/timed-express-adapter.js';
 import type { ServiceConfig } from './config/service-config.js';
 import { lockDataDir } from './storage/data-dir-lock.js';
@@ -39,5 +40,9 @@ export async function createApp(config: ServiceConfig, logger?: LoggerService): 
   app.disable('x-powered-by');
   // No JSON answer is worth a conditional GET, and Express would hash every body for its ETag.
   app.set('etag', false);
+  // req.ip: the client behind the proxies TRUST_PROXY names, else the TCP peer. Express
+  // reads X-Forwarded-For from the right and stops at the first address it does not trust.
+  app.set('trust proxy', config.trustProxy);
+  app.use(noStoreHeaders);
   return app;
 }

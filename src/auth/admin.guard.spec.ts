@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { ConfigService } from '@nestjs/config';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { rejection } from '../../test/fixtures/guard-rejection.js';
-import { LoginThrottle } from './login-throttle.js';
+import { LoginThrottle, MAX_FAILED_LOGINS } from './login-throttle.js';
 import { AdminGuard, CSRF_HEADER } from './admin.guard.js';
 import { CSRF_COOKIE, SESSION_COOKIE } from './cookies.js';
 import { csrfTokenFor, issueSession, SESSION_TTL_MS } from './session-token.js';
@@ -67,6 +67,21 @@ describe('AdminGuard', () => {
     expect(error.getStatus()).toBe(401);
     expect(error.getResponse()).toEqual({ error: expect.any(String) });
     expect(JSON.stringify(error.getResponse())).not.toContain(TOKEN);
+  });
+
+  it(`lets the right token through from an address over its budget, and answers its wrong ones 429`, () => {
+    const throttle = new LoginThrottle();
+    for (let i = 0; i < MAX_FAILED_LOGINS; i += 1) throttle.failed('192.0.2.7');
+    const guard = new AdminGuard(new ConfigService({ adminToken: TOKEN }), throttle);
+    const headers: Record<string, string> = {};
+    const res = { setHeader: (name: string, value: string) => (headers[name] = value) };
+    const attempt = (authorization: string) => () =>
+      guard.canActivate(
+        new ExecutionContextHost([{ method: 'GET', ip: '192.0.2.7', headers: { authorization } }, res]),
+      );
+    expect(attempt(`Bearer ${TOKEN}`)()).toBe(true);
+    expect(rejection(attempt('Bearer wrong')).getStatus()).toBe(429);
+    expect(Number(headers['Retry-After'])).toBeGreaterThan(0);
   });
 });
 

@@ -5,7 +5,8 @@ import type { AppConfig } from '../config/app-config.js';
 import { constantTimeEqual } from '../common/constant-time-equal.js';
 import { httpError, notFound } from '../common/http-error.js';
 import { readCookie, SESSION_COOKIE } from './cookies.js';
-import { LoginThrottle, tooManyAttempts } from './login-throttle.js';
+import { clientAddress } from './client-address.js';
+import { LoginThrottle } from './login-throttle.js';
 import { csrfTokenFor, isValidSession } from './session-token.js';
 
 /** The header a cookie-authenticated change must carry, echoing the CSRF cookie. */
@@ -34,14 +35,12 @@ export class AdminGuard implements CanActivate {
     // Disabled looks exactly like absent.
     if (this.token === undefined) throw notFound(req);
     if (req.headers.authorization !== undefined) {
-      // Guesses of the token here count with the login form's: one budget per address.
-      const address = req.socket?.remoteAddress ?? 'unknown';
-      const waitMs = this.throttle.retryAfterMs(address);
-      if (waitMs > 0) throw tooManyAttempts(context.switchToHttp().getResponse<Response>(), waitMs);
       const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization);
       if (match && constantTimeEqual(match[1]!, this.token)) return true;
-      this.throttle.failed(address);
-      throw httpError(401, 'a valid "Authorization: Bearer <ADMIN_TOKEN>" header is required');
+      // Guesses of the token here count with the login form's: one budget per address.
+      throw this.throttle.refuse(clientAddress(req), context.switchToHttp().getResponse<Response>(), () =>
+        httpError(401, 'a valid "Authorization: Bearer <ADMIN_TOKEN>" header is required'),
+      );
     }
     const session = readCookie(req.headers.cookie, SESSION_COOKIE);
     if (session === undefined || !isValidSession(this.token, session)) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { httpError } from '../common/http-error.js';
 import { LOGIN_WINDOW_MS, LoginThrottle, MAX_FAILED_LOGINS } from './login-throttle.js';
 
 const NOW = 1_800_000_000_000;
@@ -28,10 +29,16 @@ describe('LoginThrottle', () => {
     expect(throttle.retryAfterMs('192.0.2.1', later + 1)).toBe(0);
   });
 
-  it('forgets the failures of an address that logged in', () => {
-    const throttle = throttleAfter(MAX_FAILED_LOGINS - 1);
-    throttle.succeeded('192.0.2.1');
-    throttle.failed('192.0.2.1', NOW + 100);
-    expect(throttle.retryAfterMs('192.0.2.1', NOW + 200)).toBe(0);
+  it('answers a failure 401 and counts it, then 429 with Retry-After once the address is over its budget', () => {
+    const throttle = new LoginThrottle();
+    const headers: Record<string, string> = {};
+    const res = { setHeader: (name: string, value: string) => (headers[name] = value) };
+    const unauthorized = () => httpError(401, 'wrong admin token');
+    const statuses = Array.from({ length: MAX_FAILED_LOGINS + 2 }, () =>
+      throttle.refuse('192.0.2.1', res, unauthorized).getStatus(),
+    );
+    expect(statuses).toEqual([...Array(MAX_FAILED_LOGINS).fill(401), 429, 429]);
+    expect(Number(headers['Retry-After'])).toBeGreaterThan(0);
+    expect(throttle.refuse('192.0.2.2', res, unauthorized).getStatus()).toBe(401);
   });
 });

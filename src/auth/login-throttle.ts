@@ -9,16 +9,20 @@ export const LOGIN_WINDOW_MS = 10 * 60_000;
 const MAX_TRACKED_ADDRESSES = 10_000;
 
 /**
- * Slows down guessing the admin token, through the login form or as a bearer token: after
- * MAX_FAILED_LOGINS failures from one address within LOGIN_WINDOW_MS, that address waits
- * for the window to end, whatever it sends. A good sign-in resets the count. (A session
- * cookie cannot be guessed: it is signed with a key derived from the token.)
+ * Counts failed attempts at the admin token per client address, through the login form or
+ * as a bearer token: after MAX_FAILED_LOGINS failures within LOGIN_WINDOW_MS, that
+ * address's further failures are answered 429 until the window ends. Only failures are
+ * counted and only failures refused: a right token always passes, so whoever shares the
+ * address (everyone, behind a proxy without TRUST_PROXY) cannot lock out the scripts and
+ * people who know it. A success does not reset the count either, or a guesser sharing the
+ * address would get a fresh budget each time someone else signs in. (A session cookie
+ * cannot be guessed: it is signed with a key derived from the token.)
  */
 @Injectable()
 export class LoginThrottle {
   private readonly failures = new Map<string, { count: number; resetAt: number }>();
 
-  /** Milliseconds `address` must wait before trying again; 0 when it may try now. */
+  /** Milliseconds `address` must wait before its failures are answered 401 again; 0 when now. */
   retryAfterMs(address: string, now = Date.now()): number {
     const entry = this.failures.get(address);
     if (!entry || entry.resetAt <= now) return 0;
@@ -36,8 +40,19 @@ export class LoginThrottle {
     this.failures.set(address, { count: 1, resetAt: now + LOGIN_WINDOW_MS });
   }
 
-  succeeded(address: string): void {
-    this.failures.delete(address);
+  /**
+   * The answer to a wrong token from `address`: counted, then the 429 (with Retry-After on
+   * `res`) once the address is over its budget, else `unauthorized`.
+   */
+  refuse(
+    address: string,
+    res: { setHeader(name: string, value: string): unknown },
+    unauthorized: () => HttpException,
+  ): HttpException {
+    const waitMs = this.retryAfterMs(address);
+    if (waitMs > 0) return tooManyAttempts(res, waitMs);
+    this.failed(address);
+    return unauthorized();
   }
 }
 

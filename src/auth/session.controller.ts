@@ -7,7 +7,8 @@ import { httpError, notFound } from '../common/http-error.js';
 import { readSmallBody } from '../common/read-small-body.js';
 import { AdminGuard } from './admin.guard.js';
 import { CSRF_COOKIE, SESSION_COOKIE } from './cookies.js';
-import { LoginThrottle, tooManyAttempts } from './login-throttle.js';
+import { clientAddress } from './client-address.js';
+import { LoginThrottle } from './login-throttle.js';
 import { csrfTokenFor, issueSession, SESSION_TTL_MS } from './session-token.js';
 
 export interface SessionInfo {
@@ -57,18 +58,16 @@ export class SessionController {
   @HttpCode(204)
   async login(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     if (this.token === undefined) throw notFound(req);
-    const address = req.socket.remoteAddress ?? 'unknown';
-    const waitMs = this.throttle.retryAfterMs(address);
-    if (waitMs > 0) throw tooManyAttempts(res, waitMs);
-    // Counted before the body is read: attempts sent together must not all pass the check.
-    this.throttle.failed(address);
+    const address = clientAddress(req);
     const { token } = await readSmallBody(req);
     if (typeof token !== 'string' || token === '') throw httpError(400, 'a "token" field is required');
     if (!constantTimeEqual(token, this.token)) {
-      this.logger.warn(`failed dashboard login from ${address}`);
-      throw httpError(401, 'wrong admin token');
+      // Counted and decided in the same tick as the comparison: sign-ins sent together
+      // are each counted, none can slip between a check and its count.
+      const refusal = this.throttle.refuse(address, res, () => httpError(401, 'wrong admin token'));
+      if (refusal.getStatus() === 401) this.logger.warn(`failed dashboard login from ${address}`);
+      throw refusal;
     }
-    this.throttle.succeeded(address);
     const session = issueSession(this.token);
     const common = { sameSite: 'strict', secure: overHttps(req), path: '/', maxAge: SESSION_TTL_MS } as const;
     res.cookie(SESSION_COOKIE, session, { ...common, httpOnly: true });

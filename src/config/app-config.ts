@@ -1,5 +1,8 @@
-export const PULL_STRATEGIES = ['rebase', 'ff-only', 'reset'] as const;
-export type PullStrategy = (typeof PULL_STRATEGIES)[number];
+import type { PullStrategy } from '../domain/pull-strategy.js';
+import type { TrustProxy } from './trust-proxy.js';
+
+// Where they were first defined; kept for the code that imports them from here.
+export { PULL_STRATEGIES, type PullStrategy } from '../domain/pull-strategy.js';
 
 /** `json`: one JSON object per line (for journald, Loki, jq); `pretty`: one readable line each. */
 export const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -37,6 +40,8 @@ export interface AppConfig {
   webhookBodyBudgetBytes: number;
   /** Open connections at most (Node's server.maxConnections); kept well below the open-file limit. */
   maxConnections: number;
+  /** Which peers' X-Forwarded-For names the client (Express's `trust proxy`); false: none. */
+  trustProxy: TrustProxy;
 }
 
 /** Names of the variables whose values must never be echoed anywhere. */

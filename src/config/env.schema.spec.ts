@@ -41,6 +41,7 @@ describe('parseEnvironment', () => {
       webhookBodyBudgetBytes: 64 * 1024 * 1024,
       maxConnections: 512,
       maxParallelDeploys: 2,
+      trustProxy: false,
     });
   });
 
@@ -66,6 +67,7 @@ describe('parseEnvironment', () => {
       GITHUB_SECRET_PREVIOUS: 'old-secret',
       MAX_PARALLEL_DEPLOYS: '4',
       MAX_CONNECTIONS: '64',
+      TRUST_PROXY: '127.0.0.1, 10.0.0.0/8',
     };
     expect(settings(env)).toEqual({
       githubSecret: SECRET,
@@ -89,6 +91,7 @@ describe('parseEnvironment', () => {
       webhookBodyBudgetBytes: 25 * 1024 * 1024,
       maxParallelDeploys: 4,
       maxConnections: 64,
+      trustProxy: ['127.0.0.1', '10.0.0.0/8'],
     });
   });
 
@@ -110,12 +113,26 @@ describe('parseEnvironment', () => {
       GITHUB_SECRET_PREVIOUS: '',
       MAX_PARALLEL_DEPLOYS: ' ',
       MAX_CONNECTIONS: '',
+      TRUST_PROXY: '',
     };
     expect(settings({ ...REQUIRED, ...blank, DEPLOY_COMMAND: '', ADMIN_TOKEN: '' })).toEqual(settings(REQUIRED));
     expect(problems({ GITHUB_SECRET: '', REPO_PATH: '  ' })).toEqual([
       expect.stringContaining('GITHUB_SECRET'),
       expect.stringContaining('REPO_PATH'),
     ]);
+  });
+
+  it.each<[string, unknown]>([
+    ['false', false],
+    ['0', false],
+    ['1', 1],
+    ['2', 2],
+    ['loopback', ['loopback']],
+    ['Loopback, uniquelocal', ['loopback', 'uniquelocal']],
+    ['192.0.2.10,::1', ['192.0.2.10', '::1']],
+    ['10.0.0.0/8, fd00::/8', ['10.0.0.0/8', 'fd00::/8']],
+  ])('reads TRUST_PROXY=%s in the forms Express takes', (raw, trustProxy) => {
+    expect(settings({ ...REQUIRED, TRUST_PROXY: raw }).trustProxy).toEqual(trustProxy);
   });
 
   it('resolves a relative REPO_PATH against the given working directory', () => {
@@ -192,6 +209,15 @@ describe('parseEnvironment', () => {
     ['MAX_CONNECTIONS', { MAX_CONNECTIONS: '1e3' }],
     ['MAX_CONNECTIONS', { MAX_CONNECTIONS: 'unlimited' }],
     ['MAX_CONNECTIONS', { MAX_CONNECTIONS: '100001' }],
+    ['TRUST_PROXY', { TRUST_PROXY: 'true' }],
+    ['TRUST_PROXY', { TRUST_PROXY: 'yes' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '101' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '-1' }],
+    ['TRUST_PROXY', { TRUST_PROXY: 'loopback, nginx.local' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.0/33' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.0/8/8' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '::1/129' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '127.0.0.1,' }],
   ])('names %s when it is %j', (variable, changes) => {
     expect(problems({ ...REQUIRED, ...changes })).toEqual([expect.stringMatching(new RegExp(`^${variable}\\b`))]);
   });
@@ -325,6 +351,7 @@ describe('parseEnvironment', () => {
 describe('parseServerEnvironment', () => {
   it('reads the server settings alone: no target variable is required or read', () => {
     expect(parseServerEnvironment({ PORT: '9000', DEPLOY_TIMEOUT: 'x', WEBHOOK_PATH: '/health' }, '/srv')).toEqual({
+      trustProxy: false,
       port: 9000,
       host: '0.0.0.0',
       adminToken: undefined,

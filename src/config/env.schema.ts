@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 import {
   LOG_FORMATS,
   LOG_LEVELS,
@@ -33,6 +34,7 @@ export interface EnvSettings {
   requestTimeoutMs: number;
   webhookBodyBudgetBytes: number;
   maxConnections: number;
+  trustProxy: TrustProxy;
   maxParallelDeploys: number;
 }
 
@@ -50,6 +52,7 @@ export type ServerEnvSettings = Pick<
   | 'requestTimeoutMs'
   | 'webhookBodyBudgetBytes'
   | 'maxConnections'
+  | 'trustProxy'
   | 'maxParallelDeploys'
 >;
 
@@ -182,6 +185,14 @@ function variables(cwd: string) {
     // Open connections at most: each is an open file, and git and the deploy command need free ones.
     MAX_CONNECTIONS: integer('MAX_CONNECTIONS', '512', 1, 100_000),
 
+    // Whose X-Forwarded-For to believe for the client address (the login throttle): unset, nobody's.
+    TRUST_PROXY: optionalText.transform((raw, context) => {
+      const parsed = parseTrustProxy(raw);
+      if (typeof parsed !== 'string') return parsed;
+      context.addIssue({ code: 'custom', message: parsed });
+      return z.NEVER;
+    }),
+
     // At most this many targets deploy at the same time (each target deploys one at a time anyway).
     MAX_PARALLEL_DEPLOYS: integer('MAX_PARALLEL_DEPLOYS', '2', 1, 64),
   };
@@ -200,6 +211,7 @@ const SERVER_VARIABLES = [
   'REQUEST_TIMEOUT',
   'WEBHOOK_BODY_BUDGET',
   'MAX_CONNECTIONS',
+  'TRUST_PROXY',
   'MAX_PARALLEL_DEPLOYS',
 ] as const;
 
@@ -244,6 +256,7 @@ function serverSettings(
     requestTimeoutMs: Math.ceil(parsed.REQUEST_TIMEOUT * 1000),
     webhookBodyBudgetBytes: parsed.WEBHOOK_BODY_BUDGET * 1024 * 1024,
     maxConnections: parsed.MAX_CONNECTIONS,
+    trustProxy: parsed.TRUST_PROXY,
     maxParallelDeploys: parsed.MAX_PARALLEL_DEPLOYS,
   };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { GitMissingError } from '../git/git.errors.js';
+import { GitEnvironmentRefusedError, GitMissingError } from '../git/git.errors.js';
 import { GitService } from '../git/git.service.js';
 import type { AppConfig } from './app-config.js';
 import { ConfigError } from './config.error.js';
@@ -39,7 +39,10 @@ export async function loadEnvConfig(env: Environment, cwd = process.cwd()): Prom
   try {
     facts = await new GitService(settings.repoPath).inspect();
   } catch (error) {
-    if (error instanceof GitMissingError) throw new ConfigError([error.message]);
+    // Neither is about REPO_PATH: git could not be asked anything.
+    if (error instanceof GitMissingError || error instanceof GitEnvironmentRefusedError) {
+      throw new ConfigError([error.message]);
+    }
     throw new ConfigError([`REPO_PATH: ${(error as Error).message}`]);
   }
 

@@ -61,6 +61,7 @@ describe('loadServiceConfig', () => {
         requestTimeoutMs: 60_000,
         webhookBodyBudgetBytes: 64 * 1024 * 1024,
         maxConnections: 512,
+        trustProxy: false,
         maxParallelDeploys: 2,
         targets: [
           {

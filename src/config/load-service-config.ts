@@ -68,6 +68,7 @@ async function loadEnvOnlyConfig(env: Environment, cwd: string): Promise<Service
     requestTimeoutMs: config.requestTimeoutMs,
     webhookBodyBudgetBytes: config.webhookBodyBudgetBytes,
     maxConnections: config.maxConnections,
+    trustProxy: config.trustProxy,
     maxParallelDeploys: config.maxParallelDeploys,
     targets: [
       {

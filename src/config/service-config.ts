@@ -1,5 +1,6 @@
 import type { Target } from '../domain/target.js';
 import type { LogFormat, LogLevel } from './app-config.js';
+import type { TrustProxy } from './trust-proxy.js';
 
 /** Where the targets come from: the environment (one target, `default`) or the targets file. */
 export type ConfigSource = { kind: 'env' } | { kind: 'file'; path: string };
@@ -25,6 +26,8 @@ export interface ServerSettings {
   webhookBodyBudgetBytes: number;
   /** Open connections at most (server.maxConnections, MAX_CONNECTIONS). */
   maxConnections: number;
+  /** Whose X-Forwarded-For names the client (Express's `trust proxy`; TRUST_PROXY). */
+  trustProxy: TrustProxy;
   /** How many targets may deploy at the same time. */
   maxParallelDeploys: number;
 }

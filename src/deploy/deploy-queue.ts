@@ -156,6 +156,7 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
 
   async beforeApplicationShutdown(): Promise<void> {
     this.accepting = false;
+    this.runner.beginShutdown();
     clearInterval(this.pruneTimer);
     if (this.worker) {
       this.logger.log('shutting down: waiting for the running deployment to finish');

@@ -9,7 +9,7 @@ import { isFinished, type Deployment } from '../deploy/deployment.js';
 import { DeploymentEvents } from '../deploy/deployment-events.js';
 import { DeploymentLogsStore } from '../storage/deployment-logs.store.js';
 import { DeploymentsStore } from '../storage/deployments.store.js';
-import { EventStream } from './event-stream.js';
+import { EventStreams } from './event-streams.js';
 import { sendJsonArray } from './send-json-array.js';
 import { parseDeploymentId, parseDeploymentQuery } from './deployment-query.js';
 
@@ -22,6 +22,7 @@ export class DeploymentsController {
     @Inject(DeployQueue) private readonly queue: DeployQueue,
     @Inject(DeployRunner) private readonly runner: DeployRunner,
     @Inject(DeploymentEvents) private readonly events: DeploymentEvents,
+    @Inject(EventStreams) private readonly streams: EventStreams,
   ) {}
 
   /** Newest first; `?log=false` leaves the logs out (the dashboard's list polls this). */
@@ -76,10 +77,10 @@ export class DeploymentsController {
   @Get(':id/events')
   stream(@Param('id') rawId: string, @Res() res: Response): void {
     const deployment = this.find(rawId);
-    const stream = new EventStream(res);
+    const stream = this.streams.start(res, `deployment ${deployment.id}`);
     const { log, ...summary } = deployment;
     if (isFinished(deployment)) {
-      if (log !== '') stream.send('log', log);
+      if (log !== '') stream.sendCatchUp('log', log);
       stream.send('status', JSON.stringify(summary));
       stream.end();
       return;
@@ -97,7 +98,7 @@ export class DeploymentsController {
     });
     stream.onClose(unsubscribe);
     const sofar = this.runner.liveLog(deployment.id) ?? log;
-    if (sofar !== '') stream.send('log', sofar);
+    if (sofar !== '') stream.sendCatchUp('log', sofar);
     stream.send('status', JSON.stringify(summary));
   }
 

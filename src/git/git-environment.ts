@@ -35,3 +35,16 @@ export function gitEnvironment(): { env: Record<string, string>; allowed: string
   env.GIT_TERMINAL_PROMPT = '0';
   return { env, allowed: Object.keys(env).filter((key) => key.startsWith('GIT_')) };
 }
+
+/**
+ * The variables that hand git settings to git (`GIT_CONFIG_KEY_<n>=<name>`, and the names
+ * of `GIT_CONFIG_COUNT` and `GIT_CONFIG_PARAMETERS`), for an error message: what the
+ * operator must look at when simple-git refuses one. Never a value: a setting's value
+ * may be a credential (`http.extraHeader`).
+ */
+export function gitConfigVariables(env: Record<string, string> = gitEnvironment().env): string[] {
+  return Object.keys(env)
+    .filter((key) => /^GIT_CONFIG_(KEY_\d+|COUNT|PARAMETERS)$/.test(key))
+    .sort()
+    .map((key) => (key.startsWith('GIT_CONFIG_KEY_') ? `${key}=${env[key]}` : key));
+}

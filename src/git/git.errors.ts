@@ -13,3 +13,15 @@ export class GitMissingError extends Error {
     this.name = 'GitMissingError';
   }
 }
+
+/** simple-git refuses to run git with a setting of the environment: nothing about REPO_PATH is known. */
+export class GitEnvironmentRefusedError extends Error {
+  constructor(refusal: string, configVariables: string[]) {
+    const named = configVariables.length > 0 ? ` (${configVariables.join(', ')})` : '';
+    super(
+      `simple-git refuses the git settings of the environment${named}: ${refusal}; ` +
+        "put the setting in git's configuration file (git config) instead of the environment",
+    );
+    this.name = 'GitEnvironmentRefusedError';
+  }
+}

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,5 +62,44 @@ describe('parseStatus, on the output of a real git', () => {
     expect(() => git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'merge', '--quiet', 'other')).toThrow();
     expect(parseStatus(status()).changes).toEqual(['a file.txt']);
     git('merge', '--abort');
+  });
+
+  describe('a submodule', () => {
+    const inSub = (...args: string[]): string => git('-C', 'sub', ...args);
+    let library: string;
+    beforeAll(() => {
+      library = mkdtempSync(join(tmpdir(), 'hookdeploy-library-'));
+      git('init', '--quiet', '--initial-branch=main', library);
+      for (const n of [1, 2]) {
+        writeFileSync(join(library, 'lib.txt'), `${n}\n`);
+        git('-C', library, 'add', '.');
+        git('-C', library, '-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-qm', `${n}`);
+      }
+      git('-c', 'protocol.file.allow=always', 'submodule', 'add', '--quiet', library, 'sub');
+      inSub('checkout', '--quiet', 'HEAD~1');
+      git('add', 'sub');
+      commit('the submodule, at its first commit');
+    });
+    afterAll(() => rmSync(library, { recursive: true, force: true }));
+    afterEach(() => {
+      inSub('checkout', '--quiet', '--force', git('rev-parse', 'HEAD:sub').trim());
+      git('reset', '--quiet', 'HEAD', '--', 'sub');
+    });
+
+    it('at another commit than recorded is no change (git pull does not mind; the deploy moves it back)', () => {
+      inSub('checkout', '--quiet', 'main');
+      expect(status()).toMatch(/^1 \.M SC\.\. .* sub$/m);
+      expect(parseStatus(status()).changes).toEqual([]);
+    });
+
+    it('with edited files is a change, and so is a pointer change that is staged', () => {
+      writeFileSync(join(dir, 'sub', 'lib.txt'), 'edited\n');
+      expect(status()).toMatch(/^1 \.M S\.M\. .* sub$/m);
+      expect(parseStatus(status()).changes).toEqual(['sub']);
+      inSub('checkout', '--quiet', '--force', 'main');
+      git('add', 'sub');
+      expect(status()).toMatch(/^1 M\. S\.\.\. .* sub$/m);
+      expect(parseStatus(status()).changes).toEqual(['sub']);
+    });
   });
 });

@@ -64,6 +64,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly eventStreamsFellBehind = new Counter({
+    name: 'hookdeploy_event_streams_fell_behind_total',
+    help: 'Live log streams (GET /deployments/:id/events) closed because their reader stopped reading.',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'hookdeploy_' });
   }
@@ -102,6 +108,10 @@ export class Metrics {
 
   deliveryTooLarge(): void {
     this.tooLarge.inc();
+  }
+
+  eventStreamFellBehind(): void {
+    this.eventStreamsFellBehind.inc();
   }
 
   /**

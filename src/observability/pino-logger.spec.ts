@@ -105,6 +105,30 @@ describe('PinoLoggerService', () => {
     ]);
   });
 
+  it('escapes control characters in the message and in every field, nested ones too; a stack stays whole', () => {
+    const { service, lines } = capture();
+    const error = new Error('boom');
+    service.error(
+      {
+        msg: 'push to refs/heads/x\nforged\u0000',
+        ref: 'a\rb\u001b[2J',
+        deliveries: ['d\u2028'],
+        repo: { name: 'n\u0085' },
+      },
+      error.stack,
+      'Webhook',
+    );
+    service.log({ msg: 'plain text, a \\ backslash and an accent: é', delivery: 'd-5' });
+    expect(lines[0]).toMatchObject({
+      msg: 'push to refs/heads/x\\nforged\\u0000',
+      ref: 'a\\rb\\u001b[2J',
+      deliveries: ['d\\u2028'],
+      repo: { name: 'n\\u0085' },
+      stack: error.stack,
+    });
+    expect(lines[1]).toMatchObject({ msg: 'plain text, a \\ backslash and an accent: é', delivery: 'd-5' });
+  });
+
   it.each<[LogLevel, string[]]>([
     ['fatal', ['fatal']],
     ['error', ['fatal', 'error']],

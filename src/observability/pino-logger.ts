@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogFormat, LogLevel } from '../config/app-config.js';
+import { escapeControl } from './escape-control.js';
 
 export interface LogSettings {
   logFormat: LogFormat;
@@ -18,6 +19,29 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const prototype = Object.getPrototypeOf(value) as unknown;
   return prototype === Object.prototype || prototype === null;
+}
+
+/** A field's value with its strings escaped, in arrays and plain objects too; anything else as it is. */
+function escapeField(value: unknown): unknown {
+  if (typeof value === 'string') return escapeControl(value);
+  if (Array.isArray(value)) return value.map(escapeField);
+  if (!isPlainObject(value)) return value;
+  const escaped: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) escaped[key] = escapeField(inner);
+  return escaped;
+}
+
+/**
+ * Escapes the control characters of the message and of every field (see escapeControl):
+ * refs, repository names and reasons come from payloads, and a newline in one must not
+ * forge a second line. A stack is ours and multi-line by nature: it stays as it is, and
+ * so does an Error, which pino serializes with its stack.
+ */
+function escapeLine(fields: Record<string, unknown>, msg: string): [Record<string, unknown>, string] {
+  for (const [key, value] of Object.entries(fields)) {
+    if (key !== 'stack' && key !== 'err') fields[key] = escapeField(value);
+  }
+  return [fields, escapeControl(msg)];
 }
 
 /**
@@ -73,7 +97,7 @@ export class PinoLoggerService implements LoggerService {
       else if (isPlainObject(param)) this.merge(fields, param);
       else msg = msg ? `${msg} ${String(param)}` : String(param);
     }
-    this.pino[level](fields, msg);
+    this.pino[level](...escapeLine(fields, msg));
   }
 
   /** Adds an object message's fields to `fields`; returns its text. */

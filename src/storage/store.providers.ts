@@ -12,7 +12,8 @@ import { createStores, type Stores } from './stores.js';
 import { Transactions } from './transactions.js';
 import { WalSync } from './wal-sync.js';
 
-const STORES = Symbol('STORES');
+/** All the stores at once, for the code that uses several (the deploy runner). */
+export const STORES = Symbol('STORES');
 
 /** One store out of the set createStores() made: they share statements and transactions. */
 function fromStores(token: new (...args: never[]) => unknown, key: keyof Stores): Provider {
@@ -42,6 +43,7 @@ export const STORE_PROVIDERS: Provider[] = [
 
 /** What the modules that import DeployModule may inject. */
 export const STORE_EXPORTS = [
+  STORES,
   Transactions,
   DeploymentsStore,
   DeliveriesStore,
