@@ -7,6 +7,7 @@ import { ConfigError } from './config/config.error.js';
 import { readEnvironment } from './config/load-config.js';
 import { loadServiceConfig } from './config/load-service-config.js';
 import type { ServiceConfig } from './config/service-config.js';
+import { hideSecretVariables } from './process/operator-environment.js';
 import { reloadOnHangup } from './targets/reload-on-hangup.js';
 import { createLogger } from './observability/pino-logger.js';
 import { DatabaseError } from './storage/database.error.js';
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
   const config = await loadServiceConfig(process.env).catch((error: unknown) =>
     stop(error instanceof ConfigError ? configProblems(error) : `could not read the configuration: ${String(error)}`),
   );
+  // git and the deploy commands never see a secret, whichever variable holds it.
+  hideSecretVariables(config.secretVariables);
   // From here on every line, Nest's own included, goes through pino (LOG_FORMAT, LOG_LEVEL).
   // Nothing is logged before createApp: a boot that fails still prints its one line only.
   const pinoLogger = await createLogger(config);

@@ -21,6 +21,7 @@ function giteaLike(name: ForgeName, product: 'Gitea' | 'Forgejo'): ForgeAdapter 
     name,
     eventHeader: `X-${product}-Event`,
     deliveryIdHeader: `X-${product}-Delivery`,
+    pushEvent: 'push',
     verify(headers, rawBody, secrets) {
       const signature = header(headers, `${prefix}-signature`);
       if (signature === undefined) return verifyGithubSignature(headers, rawBody, secrets);

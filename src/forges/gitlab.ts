@@ -47,6 +47,7 @@ export const gitlab: ForgeAdapter = {
   name: 'gitlab',
   eventHeader: 'X-Gitlab-Event',
   deliveryIdHeader: 'Idempotency-Key',
+  pushEvent: 'Push Hook',
   /**
    * The Standard Webhooks signature decides when it is sent and a `whsec_` secret is
    * configured (a wrong signature is not rescued by a right token); else X-Gitlab-Token,

@@ -127,6 +127,20 @@ export class Metrics {
     if (seconds >= 0) this.deployDuration.observe({ target, status: deployment.status }, seconds);
   }
 
+  /** A gauge with one value per target, read when Prometheus scrapes. */
+  targetGaugeAtScrape(name: string, help: string, read: () => Array<[target: string, value: number]>): void {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['target'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [target, value] of read()) this.set({ target }, value);
+      },
+    });
+  }
+
   /** A gauge whose value is read when Prometheus scrapes (from the store, for instance). */
   gaugeAtScrape(name: string, help: string, read: () => number): void {
     new Gauge({

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import { reloadTargets } from '../config/load-service-config.js';
+import { hideSecretVariables } from '../process/operator-environment.js';
 import type { ServiceConfig } from '../config/service-config.js';
 import { TargetRegistry } from './target-registry.js';
 
@@ -32,6 +33,7 @@ async function reload(app: INestApplication, config: ServiceConfig): Promise<voi
     );
     return;
   }
+  hideSecretVariables(result.secretVariables);
   const change = app.get(TargetRegistry).replace(result.targets);
   const ids = (targets: { id: string }[]): string => targets.map((target) => target.id).join(', ') || 'none';
   logger.log(

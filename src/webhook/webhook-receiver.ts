@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import { httpError } from '../common/http-error.js';
-import { DeployQueue, NotAcceptedError } from '../deploy/deploy-queue.js';
+import { DeployQueue, NotAcceptedError, UnknownTargetError } from '../deploy/deploy-queue.js';
 import type { Target } from '../domain/target.js';
 import { decide } from '../forges/decide.js';
 import { forgeAdapter } from '../forges/forges.js';
@@ -71,6 +71,7 @@ export class WebhookReceiver {
             sha: push.after,
           });
         } catch (error) {
+          if (error instanceof UnknownTargetError) throw httpError(404, error.message);
           if (!(error instanceof NotAcceptedError)) throw error;
           this.outcomes.notAccepted(seen, error.message);
           throw httpError(503, error.message);
