@@ -5,7 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { noStoreHeaders } from './common/no-store-headers.js';
 import { TimedExpressAdapter } from './common/timed-express-adapter.js';
-import type { AppConfig } from './config/app-config.js';
+import type { ServiceConfig } from './config/service-config.js';
 import { lockDataDir } from './storage/data-dir-lock.js';
 import { openDatabase } from './storage/open-database.js';
 
@@ -14,7 +14,7 @@ import { openDatabase } from './storage/open-database.js';
  * opened first, outside Nest, so that a bad file stops the boot with a DatabaseError
  * (one line) rather than a stack trace from inside the module loader.
  */
-export async function createApp(config: AppConfig, logger?: LoggerService): Promise<NestExpressApplication> {
+export async function createApp(config: ServiceConfig, logger?: LoggerService): Promise<NestExpressApplication> {
   const db = openDatabase(config.dataDir);
   let unlock: () => void;
   try {

@@ -4,7 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './bootstrap.js';
 import { checkConfig } from './config/check-config.js';
 import { ConfigError } from './config/config.error.js';
-import { loadConfig, readEnvironment } from './config/load-config.js';
+import { readEnvironment } from './config/load-config.js';
+import { loadServiceConfig } from './config/load-service-config.js';
+import type { ServiceConfig } from './config/service-config.js';
+import { hideSecretVariables } from './process/operator-environment.js';
+import { reloadOnHangup } from './targets/reload-on-hangup.js';
 import { createLogger } from './observability/pino-logger.js';
 import { DatabaseError } from './storage/database.error.js';
 
@@ -55,9 +59,11 @@ async function main(): Promise<void> {
   // .env values join the environment (which wins), as with Nest's ConfigModule: git and
   // DEPLOY_COMMAND see them too, so a GIT_SSH_COMMAND in .env works.
   Object.assign(process.env, readEnvironment());
-  const config = await loadConfig(process.env).catch((error: unknown) =>
-    stop(error instanceof ConfigError ? error.message : `could not read the configuration: ${String(error)}`),
+  const config = await loadServiceConfig(process.env).catch((error: unknown) =>
+    stop(error instanceof ConfigError ? configProblems(error) : `could not read the configuration: ${String(error)}`),
   );
+  // git and the deploy commands never see a secret, whichever variable holds it.
+  hideSecretVariables(config.secretVariables);
   // From here on every line, Nest's own included, goes through pino (LOG_FORMAT, LOG_LEVEL).
   // Nothing is logged before createApp: a boot that fails still prints its one line only.
   const pinoLogger = await createLogger(config);
@@ -71,10 +77,35 @@ async function main(): Promise<void> {
       stop(`cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}`),
     );
   const { port } = app.getHttpServer().address() as AddressInfo;
+  logListening(config, port);
+  reloadOnHangup(app, config);
+}
+
+/** A targets file can have many problems: one per line there; env-only mode keeps its one line. */
+function configProblems(error: ConfigError): string {
+  if (!process.env.HOOKDEPLOY_CONFIG?.trim()) return error.message;
+  return ['invalid configuration:', ...error.problems.map((problem) => `  ${problem}`)].join('\n');
+}
+
+function logListening(config: ServiceConfig, port: number): void {
+  const base = `http://${config.host}:${port}`;
+  const [only] = config.targets;
+  if (config.source.kind === 'env' && only) {
+    logger.log(
+      `listening on ${base}${config.webhookPath} — deploying ${only.repository ?? 'any repository'} ` +
+        `branch ${only.branch} into ${only.repoPath} (${only.strategy})`,
+    );
+    return;
+  }
   logger.log(
-    `listening on http://${config.host}:${port}${config.webhookPath} — deploying ${config.deployRepository ?? 'any repository'} ` +
-      `branch ${config.deployBranch} into ${config.repoPath} (${config.pullStrategy})`,
+    `listening on ${base} — ${config.targets.length} target(s) from ${config.source.kind === 'file' ? config.source.path : 'the environment'}`,
   );
+  for (const target of config.targets) {
+    logger.log(
+      `target ${target.id}: POST ${base}/hooks/${target.id} (${target.forge}) deploys ${target.repository ?? 'any repository'} ` +
+        `branch ${target.branch} into ${target.repoPath} (${target.strategy})`,
+    );
+  }
 }
 
 await main();

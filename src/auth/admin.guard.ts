@@ -1,7 +1,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Request, Response } from 'express';
-import type { AppConfig } from '../config/app-config.js';
+import type { ServiceConfig } from '../config/service-config.js';
 import { constantTimeEqual } from '../common/constant-time-equal.js';
 import { httpError, notFound } from '../common/http-error.js';
 import { readCookie, SESSION_COOKIE } from './cookies.js';
@@ -24,7 +24,7 @@ export class AdminGuard implements CanActivate {
   private readonly token: string | undefined;
 
   constructor(
-    @Inject(ConfigService) config: ConfigService<AppConfig, true>,
+    @Inject(ConfigService) config: ConfigService<ServiceConfig, true>,
     @Inject(LoginThrottle) private readonly throttle: LoginThrottle,
   ) {
     this.token = config.get('adminToken', { infer: true });

@@ -1,21 +1,23 @@
 import { Controller, Delete, Get, HttpCode, Inject, Logger, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Request, Response } from 'express';
-import type { AppConfig } from '../config/app-config.js';
+import type { ServiceConfig } from '../config/service-config.js';
 import { constantTimeEqual } from '../common/constant-time-equal.js';
 import { httpError, notFound } from '../common/http-error.js';
 import { readSmallBody } from '../common/read-small-body.js';
 import { AdminGuard } from './admin.guard.js';
 import { CSRF_COOKIE, SESSION_COOKIE } from './cookies.js';
 import { clientAddress } from './client-address.js';
+import { TargetRegistry } from '../targets/target-registry.js';
 import { LoginThrottle } from './login-throttle.js';
 import { csrfTokenFor, issueSession, SESSION_TTL_MS } from './session-token.js';
 
 export interface SessionInfo {
   authenticated: true;
-  branch: string;
+  /** The only target's branch; null with several targets (GET /targets has each). */
+  branch: string | null;
   repository: string | null;
-  /** The repository's GitHub page, for links to commits; null when unknown. */
+  /** The only target's GitHub page, for links to commits; null when unknown or several targets. */
   repositoryUrl: string | null;
 }
 
@@ -32,26 +34,27 @@ function overHttps(req: Request): boolean {
 export class SessionController {
   private readonly logger = new Logger('Dashboard');
   private readonly token: string | undefined;
-  private readonly info: SessionInfo;
 
   constructor(
-    @Inject(ConfigService) config: ConfigService<AppConfig, true>,
+    @Inject(ConfigService) config: ConfigService<ServiceConfig, true>,
     @Inject(LoginThrottle) private readonly throttle: LoginThrottle,
+    @Inject(TargetRegistry) private readonly targets: TargetRegistry,
   ) {
     this.token = config.get('adminToken', { infer: true });
-    const repository = config.get('deployRepository', { infer: true }) ?? null;
-    this.info = {
-      authenticated: true,
-      branch: config.get('deployBranch', { infer: true }),
-      repository,
-      repositoryUrl: repository && `https://github.com/${repository}`,
-    };
   }
 
   @Get()
   @UseGuards(AdminGuard)
   current(): SessionInfo {
-    return this.info;
+    // Read at each request: a reload may add or remove targets.
+    const only = this.targets.only();
+    const repository = only?.repository ?? null;
+    return {
+      authenticated: true,
+      branch: only?.branch ?? null,
+      repository,
+      repositoryUrl: repository && only?.forge === 'github' ? `https://github.com/${repository}` : null,
+    };
   }
 
   @Post()

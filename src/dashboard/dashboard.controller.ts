@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { Request, Response } from 'express';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AppConfig } from '../config/app-config.js';
+import type { ServiceConfig } from '../config/service-config.js';
 import { notFound } from '../common/http-error.js';
 
 /** The built page: index.html and the stylesheet are copied here, the compiled client lands here. */
@@ -35,7 +35,7 @@ export class DashboardController {
   private readonly enabled: boolean;
   private readonly files = new Map<string, Buffer>();
 
-  constructor(@Inject(ConfigService) config: ConfigService<AppConfig, true>) {
+  constructor(@Inject(ConfigService) config: ConfigService<ServiceConfig, true>) {
     this.enabled = config.get('adminToken', { infer: true }) !== undefined;
   }
 

@@ -14,5 +14,6 @@ export function commandEnvironment(deployment: DeploymentSummary, commit: Deploy
     DEPLOY_ID: String(deployment.id),
     DEPLOY_TRIGGER: deployment.trigger,
     DEPLOY_REQUESTED_SHA: commit.requestedSha,
+    DEPLOY_TARGET: deployment.target,
   });
 }

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import type { AppConfig } from '../config/app-config.js';
-import { GitService } from '../git/git.service.js';
+import type { Target } from '../domain/target.js';
+import { GitServices } from '../git/git-services.js';
 import { STORES } from '../storage/store.providers.js';
 import type { Stores } from '../storage/stores.js';
 import { deploymentFields } from '../observability/log-fields.js';
@@ -28,28 +27,14 @@ export { describe } from './deployment-label.js';
 export class DeployRunner {
   private readonly logger = new Logger('Deploy');
   private readonly live: LiveLogs;
-  private readonly update: WorkTreeUpdate;
   private readonly outcomes: OutcomeRecorder;
-  private readonly config: Pick<
-    AppConfig,
-    'repoPath' | 'deployBranch' | 'pullStrategy' | 'deployCommand' | 'deployTimeoutMs'
-  >;
 
   constructor(
-    @Inject(GitService) private readonly git: GitService,
+    @Inject(GitServices) private readonly gits: GitServices,
     @Inject(STORES) private readonly store: Stores,
     @Inject(DeploymentEvents) events: DeploymentEvents,
-    @Inject(ConfigService) config: ConfigService<AppConfig, true>,
   ) {
-    this.config = {
-      repoPath: config.get('repoPath', { infer: true }),
-      deployBranch: config.get('deployBranch', { infer: true }),
-      pullStrategy: config.get('pullStrategy', { infer: true }),
-      deployCommand: config.get('deployCommand', { infer: true }),
-      deployTimeoutMs: config.get('deployTimeoutMs', { infer: true }),
-    };
     this.live = new LiveLogs(store.logs, events);
-    this.update = new WorkTreeUpdate(git, store, this.config);
     this.outcomes = new OutcomeRecorder(store, events);
   }
 
@@ -67,7 +52,7 @@ export class DeployRunner {
    * Never throws, unless the store fails: every outcome ends in the store as succeeded or
    * failed. `afterAnother`: it waited while another deployment ran.
    */
-  async run(queued: DeploymentSummary, afterAnother = false): Promise<DeploymentSummary> {
+  async run(target: Target, queued: DeploymentSummary, afterAnother = false): Promise<DeploymentSummary> {
     const deployment = this.store.deployments.update(queued.id, {
       status: 'running',
       startedAt: new Date().toISOString(),
@@ -75,7 +60,7 @@ export class DeployRunner {
     const label = describe(deployment);
     const log = this.live.open(deployment.id);
     try {
-      const outcome = await this.deploy(deployment, afterAnother, log);
+      const outcome = await this.deploy(target, deployment, afterAnother, log);
       const finished = await this.outcomes.record(deployment, outcome, log);
       // The contract's success line: only once everything, the command included, worked
       // and the outcome is in the database.
@@ -94,37 +79,44 @@ export class DeployRunner {
   }
 
   /** The git steps and the command, under DEPLOY_TIMEOUT; never throws. */
-  private async deploy(deployment: DeploymentSummary, afterAnother: boolean, log: LiveLog): Promise<Outcome> {
+  private async deploy(
+    target: Target,
+    deployment: DeploymentSummary,
+    afterAnother: boolean,
+    log: LiveLog,
+  ): Promise<Outcome> {
     const label = describe(deployment);
+    const git = this.gits.for(target.repoPath);
+    const update = new WorkTreeUpdate(git, this.store, { deployBranch: target.branch, pullStrategy: target.strategy });
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.config.deployTimeoutMs);
+    const timer = setTimeout(() => deadline.abort(), target.timeoutMs);
     let headBefore: string | null = null;
     let headAfter: string | null = null;
 
-    const target = deployment.requestedSha?.slice(0, 7) ?? `the tip of ${this.config.deployBranch}`;
+    const goal = deployment.requestedSha?.slice(0, 7) ?? `the tip of ${target.branch}`;
     this.logger.log({
-      msg: `${label}: running, ${this.config.pullStrategy} to ${target}`,
+      msg: `${label}: running, ${target.strategy} to ${goal}`,
       ...deploymentFields(deployment),
     });
     try {
-      const commit = await this.update.run(deployment, { signal: deadline.signal, output: log.append }, afterAnother);
+      const commit = await update.run(deployment, { signal: deadline.signal, output: log.append }, afterAnother);
       ({ headBefore, headAfter } = commit);
-      const command = this.config.deployCommand;
+      const command = target.command;
       if (command !== undefined) {
         this.logger.log({
           msg: `${label}: work tree at ${commit.headAfter.slice(0, 7)}, running the deploy command`,
           ...deploymentFields(deployment),
         });
         const onSpawn = trackActivity(this.store.activity, deployment.id, 'command');
-        const cwd = this.config.repoPath;
+        const cwd = target.repoPath;
         await runDeployCommand({ command, cwd, deployment, commit, signal: deadline.signal, log, onSpawn });
       }
       return { status: 'succeeded', headBefore: commit.headBefore, headAfter: commit.headAfter };
     } catch (error) {
       if (error instanceof DeployFailure) headBefore = error.headBefore ?? headBefore;
-      headAfter = await this.git.head().catch(() => headAfter);
+      headAfter = await git.head().catch(() => headAfter);
       const reason = deadline.signal.aborted
-        ? `timed out after ${this.config.deployTimeoutMs / 1000}s: ${errorMessage(error)}`
+        ? `timed out after ${target.timeoutMs / 1000}s: ${errorMessage(error)}`
         : errorMessage(error);
       log.append(`\nhookdeploy: deployment failed: ${reason}\n`);
       return { status: 'failed', headBefore, headAfter, error: reason };

@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import type { AppConfig } from '../config/app-config.js';
-import { GitService } from '../git/git.service.js';
+import type { Target } from '../domain/target.js';
+import { GitServices } from '../git/git-services.js';
+import type { GitService } from '../git/git.service.js';
 import { deploymentFields } from '../observability/log-fields.js';
 import { endLeftoverGroup } from '../process/process-identity.js';
 import type { DeploymentSummary } from './deployment.js';
 import { DeploymentEvents } from './deployment-events.js';
-import { DEFAULT_TARGET_ID } from '../domain/target.js';
 import { ActivityStore } from '../storage/activity.store.js';
 import { DeliveriesStore } from '../storage/deliveries.store.js';
 import { DeploymentLogsStore } from '../storage/deployment-logs.store.js';
@@ -27,23 +26,47 @@ export const INTERRUPTED = 'interrupted';
  */
 @Injectable()
 export class DeploymentRecovery {
-  private readonly logger = new Logger('Recovery');
-  private readonly branchRef: string;
-  /** The one target until targets are configured (issue 10). */
-  private readonly target = DEFAULT_TARGET_ID;
-
   constructor(
     @Inject(DeploymentsStore) private readonly deployments: DeploymentsStore,
     @Inject(DeliveriesStore) private readonly deliveries: DeliveriesStore,
     @Inject(DeploymentLogsStore) private readonly logs: DeploymentLogsStore,
     @Inject(ActivityStore) private readonly activity: ActivityStore,
     @Inject(Transactions) private readonly transactions: Transactions,
-    @Inject(GitService) private readonly git: GitService,
-    @Inject(ConfigService) config: ConfigService<AppConfig, true>,
+    @Inject(GitServices) private readonly gits: GitServices,
     @Inject(DeploymentEvents) private readonly events: DeploymentEvents,
-  ) {
-    this.branchRef = `refs/heads/${config.get('deployBranch', { infer: true })}`;
+  ) {}
+
+  /** Each target's history is its own: a crash is settled target by target, at boot or when a reload adds one. */
+  recover(target: Target): Promise<void> {
+    return new TargetRecovery(
+      target.id,
+      `refs/heads/${target.branch}`,
+      this.gits.for(target.repoPath),
+      this.deployments,
+      this.deliveries,
+      this.logs,
+      this.activity,
+      this.transactions,
+      this.events,
+    ).recover();
   }
+}
+
+/** The recovery of one target's work tree and history. */
+class TargetRecovery {
+  private readonly logger = new Logger('Recovery');
+
+  constructor(
+    private readonly target: string,
+    private readonly branchRef: string,
+    private readonly git: GitService,
+    private readonly deployments: DeploymentsStore,
+    private readonly deliveries: DeliveriesStore,
+    private readonly logs: DeploymentLogsStore,
+    private readonly activity: ActivityStore,
+    private readonly transactions: Transactions,
+    private readonly events: DeploymentEvents,
+  ) {}
 
   async recover(): Promise<void> {
     const interrupted = this.deployments.running(this.target);

@@ -3,13 +3,15 @@ import type { Request, Response } from 'express';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { httpError } from '../common/http-error.js';
 import { readSmallBody } from '../common/read-small-body.js';
-import { DeployQueue, NotAcceptedError } from '../deploy/deploy-queue.js';
+import { DeployQueue, NotAcceptedError, UnknownTargetError } from '../deploy/deploy-queue.js';
 import { DeployRunner } from '../deploy/deploy-runner.js';
 import { isFinished, type Deployment } from '../deploy/deployment.js';
 import { DeploymentEvents } from '../deploy/deployment-events.js';
 import { DeploymentLogsStore } from '../storage/deployment-logs.store.js';
 import { DeploymentsStore } from '../storage/deployments.store.js';
 import { EventStreams } from './event-streams.js';
+import { TARGET_ID_PATTERN, type Target } from '../domain/target.js';
+import { TargetRegistry } from '../targets/target-registry.js';
 import { sendJsonArray } from './send-json-array.js';
 import { parseDeploymentId, parseDeploymentQuery } from './deployment-query.js';
 
@@ -20,6 +22,7 @@ export class DeploymentsController {
     @Inject(DeploymentsStore) private readonly deployments: DeploymentsStore,
     @Inject(DeploymentLogsStore) private readonly logs: DeploymentLogsStore,
     @Inject(DeployQueue) private readonly queue: DeployQueue,
+    @Inject(TargetRegistry) private readonly registry: TargetRegistry,
     @Inject(DeployRunner) private readonly runner: DeployRunner,
     @Inject(DeploymentEvents) private readonly events: DeploymentEvents,
     @Inject(EventStreams) private readonly streams: EventStreams,
@@ -48,14 +51,37 @@ export class DeploymentsController {
   @Post()
   @HttpCode(202)
   async deployNow(@Req() req: Request): Promise<{ status: 'queued'; deploymentId: number }> {
-    const body = await readSmallBody(req);
-    if (Object.keys(body).length > 0) throw httpError(400, 'body must be empty or {}');
+    const target = this.targetOf(await readSmallBody(req));
     try {
-      return { status: 'queued', deploymentId: await this.queue.requestManual() };
+      return { status: 'queued', deploymentId: await this.queue.requestManual(target) };
     } catch (error) {
+      if (error instanceof UnknownTargetError) throw httpError(404, error.message);
       if (error instanceof NotAcceptedError) throw httpError(503, error.message);
       throw error;
     }
+  }
+
+  /** `{}` (or no body) with exactly one target, else `{ "target": "<id>" }`. */
+  private targetOf(body: Record<string, unknown>): Target {
+    const { target: id, ...rest } = body;
+    const extra = Object.keys(rest);
+    if (extra.length > 0)
+      throw httpError(400, `unknown field ${extra.map((key) => `"${key}"`).join(', ')}; expected { "target": "<id>" }`);
+    if (id === undefined) {
+      const only = this.registry.only();
+      if (only) return only;
+      throw httpError(
+        400,
+        `"target" is required: one of ${this.registry
+          .all()
+          .map((t) => t.id)
+          .join(', ')}`,
+      );
+    }
+    if (typeof id !== 'string' || !TARGET_ID_PATTERN.test(id)) throw httpError(400, '"target" must be a target id');
+    const target = this.registry.get(id);
+    if (!target) throw httpError(404, `no target "${id}"`);
+    return target;
   }
 
   @Get(':id')

@@ -1,15 +1,15 @@
 import { Module } from '@nestjs/common';
-import { AdminGuard } from '../auth/admin.guard.js';
-import { LoginThrottle } from '../auth/login-throttle.js';
-import { SessionController } from '../auth/session.controller.js';
+import { AuthModule } from '../auth/auth.module.js';
 import { DeployModule } from '../deploy/deploy.module.js';
+import { TargetsController } from '../targets/targets.controller.js';
 import { DeliveriesController } from './deliveries.controller.js';
 import { DeploymentsController } from './deployments.controller.js';
 import { EventStreams } from './event-streams.js';
 
+/** The admin API: deployments, deliveries and targets, behind AdminGuard. */
 @Module({
-  imports: [DeployModule],
-  controllers: [DeploymentsController, DeliveriesController, SessionController],
-  providers: [AdminGuard, LoginThrottle, EventStreams],
+  imports: [DeployModule, AuthModule],
+  controllers: [DeploymentsController, DeliveriesController, TargetsController],
+  providers: [EventStreams],
 })
 export class DeploymentsModule {}

@@ -33,6 +33,8 @@ function normalize(event: string, payload: unknown): ForgeEvent {
 export const bitbucketServer: ForgeAdapter = {
   name: 'bitbucket-server',
   eventHeader: 'X-Event-Key',
+  deliveryIdHeader: 'X-Request-Id',
+  pushEvent: 'repo:refs_changed',
   verify: (headers, rawBody, secrets) => verifyBitbucketSignature(headers, rawBody, secrets),
   event: (headers) => header(headers, 'x-event-key'),
   deliveryId: (headers) => header(headers, 'x-request-id'),

@@ -42,6 +42,8 @@ function normalize(event: string, payload: unknown): ForgeEvent {
 export const bitbucket: ForgeAdapter = {
   name: 'bitbucket',
   eventHeader: 'X-Event-Key',
+  deliveryIdHeader: 'X-Request-UUID',
+  pushEvent: 'repo:push',
   verify: (headers, rawBody, secrets) => verifyBitbucketSignature(headers, rawBody, secrets),
   event: (headers) => header(headers, 'x-event-key'),
   deliveryId: (headers) => header(headers, 'x-request-uuid'),

@@ -26,6 +26,10 @@ export interface ForgeAdapter {
   readonly name: ForgeName;
   /** The header `event()` reads first, as a missing-header 400 names it. */
   readonly eventHeader: string;
+  /** The header `deliveryId()` reads first, as a log line names it when it is missing. */
+  readonly deliveryIdHeader: string;
+  /** The event name of a push, as the event header carries it (`push`, `Push Hook`, `repo:push`). */
+  readonly pushEvent: string;
   verify(headers: IncomingHttpHeaders, rawBody: Buffer, secrets: readonly string[], now: Date): Verification;
   event(headers: IncomingHttpHeaders): string | undefined;
   /** The id deduplication keys on; undefined when the forge sent none. */

@@ -20,6 +20,8 @@ function giteaLike(name: ForgeName, product: 'Gitea' | 'Forgejo'): ForgeAdapter 
   return {
     name,
     eventHeader: `X-${product}-Event`,
+    deliveryIdHeader: `X-${product}-Delivery`,
+    pushEvent: 'push',
     verify(headers, rawBody, secrets) {
       const signature = header(headers, `${prefix}-signature`);
       if (signature === undefined) return verifyGithubSignature(headers, rawBody, secrets);

@@ -38,6 +38,8 @@ export function verifyGithubSignature(
 export const github: ForgeAdapter = {
   name: 'github',
   eventHeader: 'X-GitHub-Event',
+  deliveryIdHeader: 'X-GitHub-Delivery',
+  pushEvent: 'push',
   verify: (headers, rawBody, secrets) => verifyGithubSignature(headers, rawBody, secrets),
   event: (headers) => header(headers, 'x-github-event'),
   deliveryId: (headers) => header(headers, 'x-github-delivery'),

@@ -46,6 +46,8 @@ function normalize(event: string, payload: unknown): ForgeEvent {
 export const gitlab: ForgeAdapter = {
   name: 'gitlab',
   eventHeader: 'X-Gitlab-Event',
+  deliveryIdHeader: 'Idempotency-Key',
+  pushEvent: 'Push Hook',
   /**
    * The Standard Webhooks signature decides when it is sent and a `whsec_` secret is
    * configured (a wrong signature is not rescued by a right token); else X-Gitlab-Token,

@@ -1,20 +1,44 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { GitService } from '../git/git.service.js';
+import { GitServices } from '../git/git-services.js';
+import { TargetRegistry } from '../targets/target-registry.js';
+import { workTreeStatus } from '../targets/work-tree-status.js';
 
-/** Liveness of what matters: a readable work tree. No secrets, no paths, no auth. */
+/**
+ * Liveness of what matters: every target's work tree readable. No secrets, no paths, no
+ * auth. 503 (same shape) when any target's work tree is unusable. Env-only mode keeps
+ * its one target's `branch` and `head` at the top level too, as before targets.
+ */
 @Controller('health')
 export class HealthController {
-  constructor(@Inject(GitService) private readonly git: GitService) {}
+  constructor(
+    @Inject(TargetRegistry) private readonly registry: TargetRegistry,
+    @Inject(GitServices) private readonly gits: GitServices,
+  ) {}
 
   @Get()
   async check(@Res({ passthrough: true }) res: Response): Promise<object> {
-    try {
-      const [branch, head] = await Promise.all([this.git.currentBranch(), this.git.head()]);
-      return { status: 'ok', branch: branch ?? null, head };
-    } catch {
-      res.status(503);
-      return { status: 'unavailable', reason: 'REPO_PATH is not a usable git work tree' };
-    }
+    const targets = await Promise.all(
+      this.registry.all().map(async (target) => {
+        const tree = await workTreeStatus(this.gits.for(target.repoPath));
+        return { id: target.id, status: tree.status, branch: tree.branch, head: tree.head };
+      }),
+    );
+    const broken = targets.filter((target) => target.status !== 'ok');
+    if (broken.length > 0) res.status(503);
+    const single = this.registry.atWebhookPath();
+    const top = single ? targets.find((target) => target.id === single.id) : undefined;
+    return {
+      status: broken.length > 0 ? 'unavailable' : 'ok',
+      ...(top ? { branch: top.branch, head: top.head } : {}),
+      ...(broken.length > 0
+        ? {
+            reason: single
+              ? 'REPO_PATH is not a usable git work tree'
+              : `not a usable git work tree: ${broken.map((target) => target.id).join(', ')}`,
+          }
+        : {}),
+      targets,
+    };
   }
 }

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DeploymentEvents } from '../deploy/deployment-events.js';
-import { DEFAULT_TARGET_ID } from '../domain/target.js';
+import { forgeAdapter } from '../forges/forges.js';
 import { DeploymentsStore } from '../storage/deployments.store.js';
+import { TargetRegistry } from '../targets/target-registry.js';
 import { Metrics } from './metrics.js';
 
 /**
@@ -19,27 +20,39 @@ export class DeploymentMetrics implements OnModuleInit, OnModuleDestroy {
     @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(DeploymentEvents) private readonly events: DeploymentEvents,
     @Inject(DeploymentsStore) private readonly deployments: DeploymentsStore,
+    @Inject(TargetRegistry) private readonly registry: TargetRegistry,
   ) {}
 
   onModuleInit(): void {
     this.unsubscribe = this.events.onFinished((deployment) => this.metrics.deploymentFinished(deployment));
-    this.metrics.gaugeAtScrape(
+    const startSeries = (target: { id: string; forge: Parameters<typeof forgeAdapter>[0] }): void =>
+      this.metrics.startSeries(target.id, forgeAdapter(target.forge).pushEvent);
+    for (const target of this.registry.all()) startSeries(target);
+    this.registry.onChange((change) => change.added.forEach(startSeries));
+    this.metrics.targetGaugeAtScrape(
       'hookdeploy_queue_depth',
-      'Deployments waiting to run (pushes that arrive during a deploy join the one waiting deployment).',
-      () => this.read(() => this.deployments.list({ target: DEFAULT_TARGET_ID, status: 'queued', limit: 1000 }).length),
+      'Deployments waiting to run, by target (pushes that arrive during a deploy join the one waiting deployment).',
+      () => this.perTarget((id) => this.deployments.list({ target: id, status: 'queued', limit: 1000 }).length),
     );
-    this.metrics.gaugeAtScrape('hookdeploy_deployments_running', 'Deployments running now (0 or 1).', () =>
-      this.read(() => this.deployments.running(DEFAULT_TARGET_ID).length),
+    this.metrics.targetGaugeAtScrape(
+      'hookdeploy_deployments_running',
+      'Deployments running now, by target (0 or 1 each).',
+      () => this.perTarget((id) => this.deployments.running(id).length),
     );
-    this.metrics.gaugeAtScrape(
+    this.metrics.targetGaugeAtScrape(
       'hookdeploy_last_successful_deploy_timestamp_seconds',
-      'When the newest succeeded deployment in the history finished (Unix time); 0 when there is none.',
+      "When the target's newest succeeded deployment finished (Unix time); 0 when there is none.",
       () =>
-        this.read(() => {
-          const finishedAt = this.deployments.lastSucceeded(DEFAULT_TARGET_ID)?.finishedAt;
+        this.perTarget((id) => {
+          const finishedAt = this.deployments.lastSucceeded(id)?.finishedAt;
           return finishedAt ? Date.parse(finishedAt) / 1000 : 0;
         }),
     );
+  }
+
+  /** One value per configured target; NaN for each when the database cannot answer. */
+  private perTarget(value: (target: string) => number): Array<[string, number]> {
+    return this.registry.all().map((target) => [target.id, this.read(() => value(target.id))]);
   }
 
   onModuleDestroy(): void {

@@ -17,9 +17,9 @@ export class WebhookRefusals implements OnApplicationShutdown {
   constructor(@Inject(Metrics) private readonly metrics: Metrics) {}
 
   /** A 401: `reason` says what is wrong with the signature, never its value. */
-  badSignature(delivery: string | undefined, reason: string): void {
-    this.metrics.signatureFailure();
-    this.signatures.refused(delivery, reason);
+  badSignature(target: string, delivery: string | undefined, reason: string): void {
+    this.metrics.signatureFailure(target);
+    this.signatures.refused(delivery, `${target}: ${reason}`);
   }
 
   /** A 413 (over 25 MiB), or a body the client did not finish sending. */

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { DeliveryOutcome } from '../deploy/delivery-record.js';
-import { DEFAULT_TARGET_ID } from '../domain/target.js';
 import { DeliveriesStore } from '../storage/deliveries.store.js';
 import { GroupCommit } from '../storage/group-commit.js';
 
 export interface SeenDelivery {
+  /** The target it was sent to. */
+  target: string;
   id: string;
   event: string | null;
   receivedAt: string;
@@ -47,9 +48,10 @@ export class DeliveryJournal {
     statusCode: number,
     reason: string | null,
   ): Promise<void> {
-    const row = { ...delivery, outcome, statusCode, reason, sha: null, deploymentId: null };
+    const { target, ...seen } = delivery;
+    const row = { ...seen, outcome, statusCode, reason, sha: null, deploymentId: null };
     try {
-      await this.commits.run(() => this.deliveries.record(DEFAULT_TARGET_ID, row));
+      await this.commits.run(() => this.deliveries.record(target, row));
     } catch (error) {
       this.logger.error({
         msg: `delivery ${delivery.id}: could not be recorded: ${(error as Error).message}`,

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { headerValue, mediaType } from '../common/headers.js';
+import { mediaType } from '../common/headers.js';
+import type { ForgeAdapter } from '../forges/forge.js';
+import { github } from '../forges/github.js';
 
 /** A verified request, reduced to what the decision needs. */
 export interface Delivery {
   id: string;
-  /** True when GitHub sent no X-GitHub-Delivery and hookdeploy made up the id. */
+  /** True when the forge sent no delivery id header and hookdeploy made up the id. */
   generatedId: boolean;
   event: string;
   /** A JSON object: anything else is refused with 400. */
@@ -22,9 +24,15 @@ export class DeliveryError extends Error {
   }
 }
 
-/** X-GitHub-Delivery, or a generated `local-<uuid>` (never a duplicate) when it is missing. */
-export function deliveryIdOf(headers: IncomingHttpHeaders): { id: string; generatedId: boolean } {
-  const id = headerValue(headers, 'x-github-delivery');
+/**
+ * The forge's delivery id (X-GitHub-Delivery, X-Gitea-Delivery, Idempotency-Key, ...), or a
+ * generated `local-<uuid>` (never a duplicate) when it is missing.
+ */
+export function deliveryIdOf(
+  headers: IncomingHttpHeaders,
+  forge: ForgeAdapter = github,
+): { id: string; generatedId: boolean } {
+  const id = forge.deliveryId(headers);
   return { id: id ?? `local-${randomUUID()}`, generatedId: id === undefined };
 }
 
@@ -33,13 +41,14 @@ export type PayloadResult = { payload: object } | { status: 400 | 415; message: 
 
 /**
  * Reads the payload out of the raw bytes. GitHub sends either `application/json` or
- * `application/x-www-form-urlencoded` with the JSON in the `payload` field; the checks
- * run in the contract's order: content type (415), then body (400).
+ * `application/x-www-form-urlencoded` with the JSON in the `payload` field; the other
+ * forges only JSON (`jsonOnly`). The checks run in the contract's order: content type
+ * (415), then body (400).
  *
  * Self-contained on purpose (no imports, no outside names, no throw of a class from
  * here): a worker thread runs its source text for big bodies, see parse-off-thread.ts.
  */
-export function readPayload(type: string, body: Uint8Array): PayloadResult {
+export function readPayload(type: string, body: Uint8Array, jsonOnly = false): PayloadResult {
   const parseJson = (text: string, what: string): PayloadResult => {
     let value: unknown;
     try {
@@ -53,25 +62,36 @@ export function readPayload(type: string, body: Uint8Array): PayloadResult {
     return { payload: value };
   };
   if (type === 'application/json') return parseJson(new TextDecoder().decode(body), 'body');
-  if (type === 'application/x-www-form-urlencoded') {
+  if (type === 'application/x-www-form-urlencoded' && !jsonOnly) {
     const field = new URLSearchParams(new TextDecoder().decode(body)).get('payload');
     if (field === null) return { status: 400, message: 'form body has no payload field' };
     return parseJson(field, 'payload field');
   }
   return {
     status: 415,
-    message: `content type must be application/json or application/x-www-form-urlencoded (got ${type || 'none'})`,
+    message: jsonOnly
+      ? `content type must be application/json (got ${type || 'none'})`
+      : `content type must be application/json or application/x-www-form-urlencoded (got ${type || 'none'})`,
   };
 }
 
-/** Turns the raw bytes into a Delivery: the payload first, then the event header (400). */
-export function parseDelivery(headers: IncomingHttpHeaders, body: Buffer): Delivery {
-  return toDelivery(headers, readPayload(mediaType(headers), body));
+/** Only GitHub offers the form-encoded body; every other forge sends JSON. */
+export function acceptsFormBodies(forge: ForgeAdapter): boolean {
+  return forge.name === 'github';
 }
 
-export function toDelivery(headers: IncomingHttpHeaders, result: PayloadResult): Delivery {
+/** Turns the raw bytes into a Delivery: the payload first, then the event header (400). */
+export function parseDelivery(headers: IncomingHttpHeaders, body: Buffer, forge: ForgeAdapter = github): Delivery {
+  return toDelivery(headers, readPayload(mediaType(headers), body, !acceptsFormBodies(forge)), forge);
+}
+
+export function toDelivery(
+  headers: IncomingHttpHeaders,
+  result: PayloadResult,
+  forge: ForgeAdapter = github,
+): Delivery {
   if ('status' in result) throw new DeliveryError(result.status, result.message);
-  const event = headerValue(headers, 'x-github-event');
-  if (event === undefined) throw new DeliveryError(400, 'missing X-GitHub-Event header');
-  return { ...deliveryIdOf(headers), event, payload: result.payload };
+  const event = forge.event(headers);
+  if (event === undefined) throw new DeliveryError(400, `missing ${forge.eventHeader} header`);
+  return { ...deliveryIdOf(headers, forge), event, payload: result.payload };
 }

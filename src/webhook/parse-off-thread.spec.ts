@@ -40,11 +40,15 @@ describe('parseDeliveryOffThread', () => {
     ['a push without repository', { ...BRANCH_PUSH_EXAMPLE, ref: 'refs/heads/main', repository: null }],
     ['a push with a bad after', { ...BRANCH_PUSH_EXAMPLE, ref: 'refs/heads/main', after: 'nope' }],
   ])('on the worker, %s leads to the same decision as the whole payload', async (_name, payload) => {
-    const text = JSON.stringify(payload);
+    // A push of 20,000 commits: megabytes that no decision reads.
+    const commit = (BRANCH_PUSH_EXAMPLE as { commits: unknown[] }).commits[0];
+    const commits = Array.from({ length: 20_000 }, () => commit);
+    const text = JSON.stringify({ ...payload, commits });
     const delivery = await parseDeliveryOffThread(HEADERS, big(text));
     expect(delivery).toMatchObject({ id: 'big-1', generatedId: false, event: 'push' });
-    // Only the decision's fields come back, not megabytes of commits.
-    expect(JSON.stringify(delivery.payload).length).toBeLessThan(400);
+    // The commits do not come back: only the small rest of the payload.
+    expect(text.length).toBeGreaterThan(OFF_THREAD_BYTES);
+    expect(JSON.stringify(delivery.payload).length).toBeLessThan(16 * 1024);
     for (const target of TARGETS) {
       expect(decide('push', delivery.payload, target)).toEqual(decide('push', JSON.parse(text) as object, target));
     }

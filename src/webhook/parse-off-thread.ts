@@ -1,7 +1,16 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Worker } from 'node:worker_threads';
 import { mediaType } from '../common/headers.js';
-import { parseDelivery, readPayload, toDelivery, type Delivery, type PayloadResult } from './delivery.js';
+import type { ForgeAdapter } from '../forges/forge.js';
+import { github } from '../forges/github.js';
+import {
+  acceptsFormBodies,
+  parseDelivery,
+  readPayload,
+  toDelivery,
+  type Delivery,
+  type PayloadResult,
+} from './delivery.js';
 
 /**
  * Bodies from this size on are parsed on a worker thread. GitHub's pushes weigh tens of
@@ -11,23 +20,25 @@ import { parseDelivery, readPayload, toDelivery, type Delivery, type PayloadResu
 export const OFF_THREAD_BYTES = 1024 * 1024;
 
 /**
- * Keeps only what the decision reads (push-filter.ts), so that a 20 MB object never
- * crosses back. Only strings, numbers, booleans and null are kept: the decision reads
- * nothing else in these fields (an object where it wants a string is the same refusal
- * as none), and copying a deeply nested value back to the main thread would overflow
- * the stack of the structured clone. Self-contained: the worker runs its source text.
+ * The payload without what no forge's push reading needs, so that a 20 MB object never
+ * crosses back: every `commits` list (the bulk of a big push on every forge) is dropped,
+ * and anything nested deeper than the deepest field a forge reads (Bitbucket's
+ * `push.changes[].new.target.hash`, six levels) becomes null. Copying a deeply nested
+ * value back to the main thread would overflow the structured clone's stack; a forge
+ * reads a null where it wants a string as no value, the same refusal as the original.
+ * Self-contained: the worker runs its source text.
  */
 export function decisionFields(payload: object): object {
-  const scalar = (value: unknown): boolean => value === null || ['string', 'number', 'boolean'].includes(typeof value);
-  const source = payload as Record<string, unknown>;
-  const kept: Record<string, unknown> = {};
-  for (const key of ['ref', 'deleted', 'before', 'after']) if (scalar(source[key])) kept[key] = source[key];
-  const repository = source.repository;
-  if (typeof repository === 'object' && repository !== null) {
-    const fullName = (repository as Record<string, unknown>).full_name;
-    kept.repository = scalar(fullName) ? { full_name: fullName } : {};
-  }
-  return kept;
+  const maxDepth = 6;
+  const prune = (value: unknown, depth: number): unknown => {
+    if (value === null || typeof value !== 'object') return value;
+    if (depth >= maxDepth) return null;
+    if (Array.isArray(value)) return value.map((item: unknown) => prune(item, depth + 1));
+    const kept: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) if (key !== 'commits') kept[key] = prune(item, depth + 1);
+    return kept;
+  };
+  return prune(payload, 0) as object;
 }
 
 // Evaluated as a CommonJS script in the worker: the same functions as on the main
@@ -36,7 +47,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const readPayload = ${readPayload.toString()};
 const decisionFields = ${decisionFields.toString()};
-const result = readPayload(workerData.type, workerData.body);
+const result = readPayload(workerData.type, workerData.body, workerData.jsonOnly);
 parentPort.postMessage('payload' in result ? { payload: decisionFields(result.payload) } : result);
 `;
 
@@ -44,18 +55,22 @@ parentPort.postMessage('payload' in result ? { payload: decisionFields(result.pa
  * parseDelivery(), on a worker thread for a big body. The body's memory moves to the
  * worker rather than being copied: the caller must not read `body` afterwards.
  */
-export async function parseDeliveryOffThread(headers: IncomingHttpHeaders, body: Buffer): Promise<Delivery> {
-  if (body.length < OFF_THREAD_BYTES) return parseDelivery(headers, body);
+export async function parseDeliveryOffThread(
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+  forge: ForgeAdapter = github,
+): Promise<Delivery> {
+  if (body.length < OFF_THREAD_BYTES) return parseDelivery(headers, body, forge);
   const ownsMemory = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
   const result = await new Promise<PayloadResult>((resolve, reject) => {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { type: mediaType(headers), body },
+      workerData: { type: mediaType(headers), body, jsonOnly: !acceptsFormBodies(forge) },
       transferList: ownsMemory ? [body.buffer as ArrayBuffer] : [],
     });
     worker.once('message', resolve);
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`the payload worker exited with code ${code}`)));
   });
-  return toDelivery(headers, result);
+  return toDelivery(headers, result, forge);
 }

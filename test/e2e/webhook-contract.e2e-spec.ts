@@ -212,7 +212,7 @@ describe('POST /github: the contract table', () => {
     });
 
     it('ignores a push to another repository (DEPLOY_REPOSITORY from the GitHub origin)', async () => {
-      expect(t.config.deployRepository).toBe('Codertocat/Hello-World');
+      expect(t.config.targets[0]!.repository).toBe('Codertocat/Hello-World');
       const sha = await t.fixture.commitAndPush();
       const res = await t.deliverPush({ after: sha, repository: 'someone/else' });
       expect(res.body).toEqual({ status: 'ignored', reason: expect.stringContaining('someone/else') });

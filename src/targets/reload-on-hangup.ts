@@ -1,0 +1,42 @@
+import { Logger } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
+import { reloadTargets } from '../config/load-service-config.js';
+import { hideSecretVariables } from '../process/operator-environment.js';
+import type { ServiceConfig } from '../config/service-config.js';
+import { TargetRegistry } from './target-registry.js';
+
+const logger = new Logger('Config');
+
+/**
+ * SIGHUP re-reads the targets file. A valid file applies at once (new targets served,
+ * removed ones 404, changed ones from their next deploy); an invalid one changes nothing
+ * and its problems are logged. Reloads never overlap: a SIGHUP during one is done after it.
+ */
+export function reloadOnHangup(app: INestApplication, config: ServiceConfig): void {
+  let reloading: Promise<void> = Promise.resolve();
+  process.on('SIGHUP', () => {
+    if (config.source.kind === 'env') {
+      logger.log('SIGHUP ignored: without HOOKDEPLOY_CONFIG there is no targets file to re-read');
+      return;
+    }
+    reloading = reloading.then(() => reload(app, config));
+  });
+}
+
+async function reload(app: INestApplication, config: ServiceConfig): Promise<void> {
+  const path = config.source.kind === 'file' ? config.source.path : '';
+  logger.log(`SIGHUP: re-reading ${path}`);
+  const result = await reloadTargets(config, process.env);
+  if (!result.ok) {
+    logger.error(
+      `SIGHUP: ${path} is invalid; the running configuration stays as it was:\n${result.problems.map((p) => `  ${p}`).join('\n')}`,
+    );
+    return;
+  }
+  hideSecretVariables(result.secretVariables);
+  const change = app.get(TargetRegistry).replace(result.targets);
+  const ids = (targets: { id: string }[]): string => targets.map((target) => target.id).join(', ') || 'none';
+  logger.log(
+    `SIGHUP: applied ${result.targets.length} target(s); added: ${ids(change.added)}; removed: ${ids(change.removed)}; changed: ${ids(change.changed)}`,
+  );
+}
