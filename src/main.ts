@@ -98,7 +98,7 @@ function logListening(config: ServiceConfig, port: number): void {
     return;
   }
   logger.log(
-    `listening on ${base} — ${config.targets.length} target(s) from ${config.source.kind === 'file' ? config.source.path : 'the environment'}`,
+    `listening on ${base}/hooks/ — ${config.targets.length} target(s) from ${config.source.kind === 'file' ? config.source.path : 'the environment'}`,
   );
   for (const target of config.targets) {
     logger.log(
