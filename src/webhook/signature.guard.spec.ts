@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger, type LoggerService } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { rejection } from '../../test/fixtures/guard-rejection.js';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Target } from '../domain/target.js';
 import { Metrics } from '../observability/metrics.js';
 import { WebhookRefusals } from '../observability/webhook-refusals.js';
 import { SignatureGuard } from './signature.guard.js';
@@ -20,11 +20,32 @@ const collector: LoggerService = { log: collect, warn: collect, error: collect }
 
 const metrics = new Metrics();
 
-function guardAgainst(headers: IncomingHttpHeaders, rawBody: Buffer | undefined): () => boolean {
+const TARGET: Target = {
+  id: 'site',
+  forge: 'github',
+  secrets: [SECRET, 'old-guard-secret'],
+  repoPath: '/srv/site',
+  branch: 'main',
+  repository: undefined,
+  strategy: 'rebase',
+  command: undefined,
+  timeoutMs: 600_000,
+};
+
+function guardAgainst(
+  headers: IncomingHttpHeaders,
+  rawBody: Buffer | undefined,
+  target: Target = TARGET,
+): () => boolean {
   // A WebhookRefusals each: every guard logs its first refusal at once.
-  const guard = new SignatureGuard(new ConfigService({ githubSecret: SECRET }), new WebhookRefusals(metrics));
-  const req = { headers, rawBody };
+  const guard = new SignatureGuard(new WebhookRefusals(metrics), metrics);
+  const req = { headers, rawBody, hookTarget: target };
   return () => guard.canActivate(new ExecutionContextHost([req, {}]));
+}
+
+async function secretMatches(): Promise<Record<string, number>> {
+  const metric = await metrics.registry.getSingleMetric('hookdeploy_secret_matches_total')!.get();
+  return Object.fromEntries(metric.values.map((value) => [String(value.labels.secret), value.value]));
 }
 
 describe('SignatureGuard', () => {
@@ -52,5 +73,20 @@ describe('SignatureGuard', () => {
     expect(JSON.stringify(error.getResponse())).not.toContain(SECRET);
     expect(logged).toEqual([expect.stringContaining('delivery-42')]);
     expect(logged.join('\n')).not.toContain(SECRET);
+  });
+
+  it("counts which of the target's secrets matched: the old one during a rotation", async () => {
+    const before = await secretMatches();
+    expect(guardAgainst({ 'x-hub-signature-256': sign('old-guard-secret', BODY) }, BODY)()).toBe(true);
+    expect(guardAgainst({ 'x-hub-signature-256': sign(SECRET, BODY) }, BODY)()).toBe(true);
+    const after = await secretMatches();
+    expect((after['1'] ?? 0) - (before['1'] ?? 0)).toBe(1);
+    expect((after['0'] ?? 0) - (before['0'] ?? 0)).toBe(1);
+  });
+
+  it("verifies the way the target's forge signs: GitHub's header means nothing to a GitLab target", () => {
+    const gitlab = { ...TARGET, forge: 'gitlab' as const };
+    expect(rejection(guardAgainst({ 'x-hub-signature-256': sign(SECRET, BODY) }, BODY, gitlab)).getStatus()).toBe(401);
+    expect(guardAgainst({ 'x-gitlab-token': SECRET }, BODY, gitlab)()).toBe(true);
   });
 });
