@@ -102,7 +102,9 @@ describe('Metrics', () => {
     metrics.startSeries('default', 'push');
     metrics.deploymentFinished(finished({ status: 'failed', error: INTERRUPTED, finishedAt: '2025-01-02T00:00:00Z' }));
     metrics.deploymentFinished(finished({ status: 'running', finishedAt: null }));
-    expect(await samples(metrics, 'hookdeploy_deployments_total{target="default",status="failed",trigger="push"}')).toEqual({
+    expect(
+      await samples(metrics, 'hookdeploy_deployments_total{target="default",status="failed",trigger="push"}'),
+    ).toEqual({
       'hookdeploy_deployments_total{target="default",status="failed",trigger="push"}': 1,
     });
     expect(await samples(metrics, 'hookdeploy_deploy_duration_seconds_count')).toEqual({
