@@ -2,7 +2,7 @@ import { realpath } from 'node:fs/promises';
 import type { Target } from '../domain/target.js';
 import { GitMissingError } from '../git/git.errors.js';
 import { GitService } from '../git/git.service.js';
-import { deriveRepository } from './derive-repository.js';
+import { repositorySlug } from '../forges/repository-slug.js';
 import type { FileTarget } from './targets-file.js';
 
 /** How many work trees are inspected at once: each inspection is a few git processes. */
@@ -77,7 +77,7 @@ function complete(
     secrets: draft.secrets,
     repoPath: draft.repoPath,
     branch: (draft.branch ?? facts.branch)!,
-    repository: draft.repository ?? deriveRepository(facts.originUrl!, draft.forge),
+    repository: draft.repository ?? repositorySlug(facts.originUrl!, draft.forge),
     strategy: draft.strategy,
     command: draft.command,
     timeoutMs: draft.timeoutMs,

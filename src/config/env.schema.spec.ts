@@ -160,6 +160,8 @@ describe('parseEnvironment', () => {
     ['WEBHOOK_PATH', { WEBHOOK_PATH: '/dashboard//' }],
     ['WEBHOOK_PATH', { WEBHOOK_PATH: '/dashboard/hook' }],
     ['WEBHOOK_PATH', { WEBHOOK_PATH: '/metrics' }],
+    ['WEBHOOK_PATH', { WEBHOOK_PATH: '/targets/site' }],
+    ['WEBHOOK_PATH', { WEBHOOK_PATH: '/targets' }],
     ['WEBHOOK_PATH', { WEBHOOK_PATH: '/metrics/github' }],
     ['DEPLOY_BRANCH', { DEPLOY_BRANCH: 'feature..x' }],
     ['DEPLOY_BRANCH', { DEPLOY_BRANCH: 'has space' }],

@@ -169,8 +169,8 @@ describe('loadServiceConfig', () => {
           secrets: [BLOG_SECRET],
           repoPath: blog,
           branch: 'trunk',
-          // Not derived yet for GitLab (the forges' repositorySlug() will): any repository.
-          repository: undefined,
+          // Derived from origin the GitLab way (group/…/name).
+          repository: 'group/blog',
           strategy: 'reset',
           command: 'make deploy',
           timeoutMs: 30_000,

@@ -19,6 +19,8 @@ export class RawBodyMiddleware implements NestMiddleware {
   ) {}
 
   use(req: Request & RawBodyRequest, res: Response, next: NextFunction): void {
+    // Already read by the other webhook route's middleware (a WEBHOOK_PATH under /hooks/).
+    if (req.rawBody !== undefined) return next();
     // The body is held until its answer is sent (or the client is gone), parsing included.
     const reservation = this.budget.open();
     res.once('close', () => reservation.release());

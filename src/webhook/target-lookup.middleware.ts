@@ -16,9 +16,14 @@ export class TargetLookupMiddleware implements NestMiddleware {
   constructor(@Inject(TargetRegistry) private readonly registry: TargetRegistry) {}
 
   use(req: Request & HookRequest, res: Response, next: NextFunction): void {
+    // A WEBHOOK_PATH of the form /hooks/<name> (allowed before targets existed) matches both
+    // routes, so both routes' middleware run: the first one decides.
+    if (req.hookTarget !== undefined) return next();
     const path = req.originalUrl.split('?', 1)[0]!;
     const hook = HOOK_PATH.exec(path);
-    const target = hook ? this.registry.get(safeDecode(hook[1]!)) : this.registry.atWebhookPath();
+    const atWebhookPath = this.registry.webhookPath !== undefined && trimSlash(path) === this.registry.webhookPath;
+    const target =
+      hook && !atWebhookPath ? this.registry.get(safeDecode(hook[1]!)) : this.registry.atWebhookPath();
     if (target === undefined) {
       res.setHeader('Connection', 'close');
       res.status(404).json({ error: hook ? 'no such target' : 'not found' });
@@ -27,6 +32,10 @@ export class TargetLookupMiddleware implements NestMiddleware {
     req.hookTarget = target;
     next();
   }
+}
+
+function trimSlash(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, '') : path;
 }
 
 function safeDecode(segment: string): string {

@@ -15,7 +15,14 @@ describe('GET /health', () => {
   it('reports the branch and HEAD of the work tree, without auth', async () => {
     const res = await t.http.get('/health');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', branch: 'main', head: await t.fixture.deployHead() });
+    const head = await t.fixture.deployHead();
+    // Env-only mode: the one target's branch and HEAD at the top level too, as before targets.
+    expect(res.body).toEqual({
+      status: 'ok',
+      branch: 'main',
+      head,
+      targets: [{ id: 'default', status: 'ok', branch: 'main', head }],
+    });
   });
 
   it('answers 503 with a reason when the work tree is unusable, and recovers', async () => {
@@ -24,7 +31,13 @@ describe('GET /health', () => {
     try {
       const res = await t.http.get('/health');
       expect(res.status).toBe(503);
-      expect(res.body).toEqual({ status: 'unavailable', reason: expect.any(String) });
+      expect(res.body).toEqual({
+        status: 'unavailable',
+        reason: expect.any(String),
+        branch: null,
+        head: null,
+        targets: [{ id: 'default', status: 'error', branch: null, head: null }],
+      });
       expect(JSON.stringify(res.body)).not.toContain(t.fixture.root);
     } finally {
       await rename(`${gitDir}.away`, gitDir);
