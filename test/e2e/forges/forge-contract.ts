@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { StoredDelivery } from '../../../src/deploy/delivery-record.js';
 import type { Deployment } from '../../../src/deploy/deployment.js';
@@ -9,28 +9,43 @@ import {
   type DeliveryKind,
   type ForgeDelivery,
 } from '../../fixtures/forge-deliveries.js';
-import { TargetsService, type TargetSpec } from '../../fixtures/targets-service.js';
+import type { TargetsService, TargetSpec } from '../../fixtures/targets-service.js';
 
 /**
  * The contract's `POST /hooks/:id` rows, the same for every forge, against the built
  * process: each forge's real payloads and headers (test/fixtures/forge-deliveries.ts),
- * asserted through the API and the real work trees. One process per forge.
+ * asserted through the API and the real work trees. One process serves every forge's
+ * targets (test/e2e/forges.e2e-spec.ts), as one hookdeploy serves them in production.
  *
- * `site` is the target under test, its secrets mid-rotation ([new, old]); `twin` is a
- * second target of the same forge, for deduplication per target.
+ * Per forge: `site` (named after the forge) is the target under test, its secrets
+ * mid-rotation ([new, old]); `twin` is a second target of the same forge, for
+ * deduplication per target.
  */
-export const SITE = 'site';
-export const TWIN = 'twin';
 
-/** What a forge's own spec file adds: targets of its own, and rows for its quirks. */
+/** A forge's targets and rows in the shared process. */
+export interface ForgeRun {
+  readonly forge: ForgeName;
+  /** The running service: read it inside a test, it starts in beforeAll. */
+  readonly service: TargetsService;
+  readonly site: string;
+  readonly twin: string;
+}
+
+/** What a forge adds to the common rows: targets of its own, and rows for its quirks. */
 export interface ForgeQuirks {
   targets?: TargetSpec[];
   rows?: (run: ForgeRun) => void;
 }
 
-/** The running service, for rows written before it starts. */
-export interface ForgeRun {
-  readonly service: TargetsService;
+export const newSecretOf = (forge: ForgeName): string => `${forge}-new-secret`;
+export const oldSecretOf = (forge: ForgeName): string => `${forge}-old-secret`;
+
+/** The targets the common rows use for `forge`. */
+export function forgeTargets(forge: ForgeName): TargetSpec[] {
+  return [
+    { id: forge, forge, secrets: [newSecretOf(forge), oldSecretOf(forge)] },
+    { id: `${forge}-twin`, forge },
+  ];
 }
 
 // Products that copy another's signature on purpose (see src/forges/forges.spec.ts): Gitea
@@ -59,158 +74,145 @@ const EVENT_HEADER: Record<ForgeName, string> = {
 
 const IGNORED_KINDS: readonly DeliveryKind[] = ['deletion', 'tag', 'other-branch', 'other-repository', 'other-event'];
 
-export function describeForgeContract(forge: ForgeName, quirks: ForgeQuirks = {}): void {
-  describe(`POST /hooks/:id for a ${forge} target, with ${forge}'s real deliveries`, () => {
-    const run = { service: undefined as unknown as TargetsService };
-    const newSecret = `${forge}-new-secret`;
-    const oldSecret = `${forge}-old-secret`;
+/** The rows every forge runs, inside the forge's describe block. */
+export function forgeContractRows(run: ForgeRun): void {
+  const { forge, site, twin } = run;
+  const newSecret = newSecretOf(forge);
+  const oldSecret = oldSecretOf(forge);
 
-    beforeAll(async () => {
-      run.service = await TargetsService.start([
-        { id: SITE, forge, secrets: [newSecret, oldSecret] },
-        { id: TWIN, forge },
-        ...(quirks.targets ?? []),
-      ]);
-    }, 60_000);
+  it('deploys a push: 202, the work tree moves to the pushed commit, the delivery is journaled', async () => {
+    const sha = await run.service.commitAndPush(site);
+    const id = randomUUID();
+    await expectDeployed(run.service, site, await run.service.deliver(site, 'push', { after: sha, id }), sha, id);
+  });
 
-    afterAll(() => run.service?.remove());
+  it.each(IGNORED_KINDS)('answers a %s 200 ignored, journals it, and deploys nothing', async (kind) => {
+    await expectIgnored(run.service, site, kind, (id) => run.service.deliver(site, kind, { id }));
+  });
 
-    it('deploys a push: 202, the work tree moves to the pushed commit, the delivery is journaled', async () => {
-      const sha = await run.service.commitAndPush(SITE);
+  it('refuses a delivery signed with a wrong secret: 401, nothing journaled, nothing deployed', async () => {
+    const before = await snapshot(run.service, site);
+    const failures = await signatureFailures(run.service, site);
+    const id = randomUUID();
+    const response = await run.service.deliver(site, 'push', { secret: 'not-the-secret', id });
+    await expectRefused(run.service, site, response, id, before);
+    expect(await signatureFailures(run.service, site)).toBe(failures + 1);
+  });
+
+  it('deploys a delivery signed with the old secret during a rotation, and counts it as secret 1', async () => {
+    const labels = { target: site, secret: '1' };
+    const counted = await run.service.metric('hookdeploy_secret_matches_total', labels);
+    const sha = await run.service.commitAndPush(site);
+    const id = randomUUID();
+    const response = await run.service.deliver(site, 'push', { after: sha, id, secret: oldSecret });
+    await expectDeployed(run.service, site, response, sha, id);
+    expect(await run.service.metric('hookdeploy_secret_matches_total', labels)).toBe(counted + 1);
+  });
+
+  it('answers a redelivery 200 duplicate with the same deployment; the same id on another target is its own', async () => {
+    const sha = await run.service.commitAndPush(site);
+    const id = randomUUID();
+    const first = await run.service.deliver(site, 'push', { after: sha, id });
+    const { deploymentId } = await expectDeployed(run.service, site, first, sha, id);
+
+    const again = await run.service.deliver(site, 'push', { after: sha, id });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ status: 'duplicate', deploymentId });
+    const journaled = (await run.service.deliveries(site)).filter((row) => row.id === id);
+    expect(journaled.map((row) => [row.outcome, row.deploymentId])).toEqual([
+      ['duplicate', deploymentId],
+      ['queued', deploymentId],
+    ]);
+
+    const twinSha = await run.service.commitAndPush(twin);
+    const onTwin = await run.service.deliver(twin, 'push', { after: twinSha, id });
+    const twinDeployment = await expectDeployed(run.service, twin, onTwin, twinSha, id);
+    expect(twinDeployment.deploymentId).not.toBe(deploymentId);
+  });
+
+  const testAnswer = TEST_DELIVERY_ANSWER[forge];
+  if (testAnswer === 'pong') {
+    it("answers the forge's test delivery 200 pong and journals it", async () => {
+      const before = await snapshot(run.service, site);
       const id = randomUUID();
-      await expectDeployed(run.service, SITE, await run.service.deliver(SITE, 'push', { after: sha, id }), sha, id);
-    });
-
-    it.each(IGNORED_KINDS)('answers a %s 200 ignored, journals it, and deploys nothing', async (kind) => {
-      await expectIgnored(run.service, SITE, kind, (id) => run.service.deliver(SITE, kind, { id }));
-    });
-
-    it('refuses a delivery signed with a wrong secret: 401, nothing journaled, nothing deployed', async () => {
-      const before = await snapshot(run.service, SITE);
-      const failures = await signatureFailures(run.service, SITE);
-      const id = randomUUID();
-      const response = await run.service.deliver(SITE, 'push', { secret: 'not-the-secret', id });
-      await expectRefused(run.service, SITE, response, id, before);
-      expect(await signatureFailures(run.service, SITE)).toBe(failures + 1);
-    });
-
-    it('deploys a delivery signed with the old secret during a rotation, and counts it as secret 1', async () => {
-      const labels = { target: SITE, secret: '1' };
-      const counted = await run.service.metric('hookdeploy_secret_matches_total', labels);
-      const sha = await run.service.commitAndPush(SITE);
-      const id = randomUUID();
-      const response = await run.service.deliver(SITE, 'push', { after: sha, id, secret: oldSecret });
-      await expectDeployed(run.service, SITE, response, sha, id);
-      expect(await run.service.metric('hookdeploy_secret_matches_total', labels)).toBe(counted + 1);
-    });
-
-    it('answers a redelivery 200 duplicate with the same deployment; the same id on another target is its own', async () => {
-      const sha = await run.service.commitAndPush(SITE);
-      const id = randomUUID();
-      const first = await run.service.deliver(SITE, 'push', { after: sha, id });
-      const { deploymentId } = await expectDeployed(run.service, SITE, first, sha, id);
-
-      const again = await run.service.deliver(SITE, 'push', { after: sha, id });
-      expect(again.status).toBe(200);
-      expect(await again.json()).toEqual({ status: 'duplicate', deploymentId });
-      const journaled = (await run.service.deliveries(SITE)).filter((row) => row.id === id);
-      expect(journaled.map((row) => [row.outcome, row.deploymentId])).toEqual([
-        ['duplicate', deploymentId],
-        ['queued', deploymentId],
-      ]);
-
-      const twinSha = await run.service.commitAndPush(TWIN);
-      const twin = await run.service.deliver(TWIN, 'push', { after: twinSha, id });
-      const twinDeployment = await expectDeployed(run.service, TWIN, twin, twinSha, id);
-      expect(twinDeployment.deploymentId).not.toBe(deploymentId);
-    });
-
-    const testAnswer = TEST_DELIVERY_ANSWER[forge];
-    if (testAnswer === 'pong') {
-      it("answers the forge's test delivery 200 pong and journals it", async () => {
-        const before = await snapshot(run.service, SITE);
-        const id = randomUUID();
-        const response = await run.service.deliver(SITE, 'test', { id });
-        expect(response.status).toBe(200);
-        expect(await response.json()).toEqual({ status: 'pong' });
-        expect(await journalOf(run.service, SITE, id)).toMatchObject({
-          target: SITE,
-          outcome: 'pong',
-          statusCode: 200,
-        });
-        expect(await snapshot(run.service, SITE)).toEqual(before);
+      const response = await run.service.deliver(site, 'test', { id });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ status: 'pong' });
+      expect(await journalOf(run.service, site, id)).toMatchObject({
+        target: site,
+        outcome: 'pong',
+        statusCode: 200,
       });
-    } else if (testAnswer === 'queued') {
-      it("deploys the forge's test delivery: it is a real push of the branch's newest commit", async () => {
-        const sha = await run.service.commitAndPush(SITE);
-        const id = randomUUID();
-        await expectDeployed(run.service, SITE, await run.service.deliver(SITE, 'test', { after: sha, id }), sha, id);
-      });
+      expect(await snapshot(run.service, site)).toEqual(before);
+    });
+  } else if (testAnswer === 'queued') {
+    it("deploys the forge's test delivery: it is a real push of the branch's newest commit", async () => {
+      const sha = await run.service.commitAndPush(site);
+      const id = randomUUID();
+      await expectDeployed(run.service, site, await run.service.deliver(site, 'test', { after: sha, id }), sha, id);
+    });
+  }
+  // Bitbucket Cloud has no test button: nothing to answer.
+
+  it('answers 400 naming the event header when every one is missing, after the signature passed', async () => {
+    const before = await snapshot(run.service, site);
+    const id = randomUUID();
+    const delivery = run.service.delivery(site, 'push', { id });
+    // Gitea and Forgejo fall back on GitHub's copy: every event header goes.
+    const headers = Object.fromEntries(
+      Object.entries(delivery.headers).filter(([name]) => !/-event(-key|-type)?$/.test(name)),
+    );
+    const response = await run.service.post(site, { headers, body: delivery.body });
+    expect({ status: response.status, body: await response.json() }).toEqual({
+      status: 400,
+      body: { error: `missing ${EVENT_HEADER[forge]} header` },
+    });
+    expect(await journalOf(run.service, site, id)).toMatchObject({ outcome: 'rejected', statusCode: 400 });
+    expect(await snapshot(run.service, site)).toEqual(before);
+  });
+
+  it('answers 415 to a body that is not JSON by content type (GitHub alone may send a form)', async () => {
+    const json = run.service.delivery(site, 'other-branch').body.toString('utf8');
+    const form = `payload=${encodeURIComponent(json)}`;
+    const formDelivery = run.service.delivery(site, 'other-branch', { body: form });
+    formDelivery.headers['content-type'] = 'application/x-www-form-urlencoded';
+    const response = await run.service.post(site, formDelivery);
+    if (forge === 'github') {
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ status: 'ignored' });
+    } else {
+      expect(response.status).toBe(415);
+      expect(await response.json()).toEqual({ error: expect.stringContaining('application/json') });
     }
-    // Bitbucket Cloud has no test button: nothing to answer.
 
-    it('answers 400 naming the event header when every one is missing, after the signature passed', async () => {
-      const before = await snapshot(run.service, SITE);
-      const id = randomUUID();
-      const delivery = run.service.delivery(SITE, 'push', { id });
-      // Gitea and Forgejo fall back on GitHub's copy: every event header goes.
-      const headers = Object.fromEntries(
-        Object.entries(delivery.headers).filter(([name]) => !/-event(-key|-type)?$/.test(name)),
-      );
-      const response = await run.service.post(SITE, { headers, body: delivery.body });
-      expect({ status: response.status, body: await response.json() }).toEqual({
-        status: 400,
-        body: { error: `missing ${EVENT_HEADER[forge]} header` },
-      });
-      expect(await journalOf(run.service, SITE, id)).toMatchObject({ outcome: 'rejected', statusCode: 400 });
-      expect(await snapshot(run.service, SITE)).toEqual(before);
-    });
+    const text = run.service.delivery(site, 'other-branch');
+    text.headers['content-type'] = 'text/plain';
+    expect((await run.service.post(site, text)).status).toBe(415);
+  });
 
-    it('answers 415 to a body that is not JSON by content type (GitHub alone may send a form)', async () => {
-      const json = run.service.delivery(SITE, 'other-branch').body.toString('utf8');
-      const form = `payload=${encodeURIComponent(json)}`;
-      const formDelivery = run.service.delivery(SITE, 'other-branch', { body: form });
-      formDelivery.headers['content-type'] = 'application/x-www-form-urlencoded';
-      const response = await run.service.post(SITE, formDelivery);
-      if (forge === 'github') {
+  for (const from of FORGE_NAMES.filter((other) => other !== forge)) {
+    if (SAME_SIGNATURE.has(`${from}→${forge}`)) {
+      it(`takes ${from}'s headers as authentic only with the right secret (${from} signs alike)`, async () => {
+        const signed = (secret: string): ForgeDelivery =>
+          signedDelivery(from, 'other-branch', { secret, branch: run.service.fixture(site).branch });
+        const response = await run.service.post(site, signed(newSecret));
         expect(response.status).toBe(200);
         expect(await response.json()).toMatchObject({ status: 'ignored' });
-      } else {
-        expect(response.status).toBe(415);
-        expect(await response.json()).toEqual({ error: expect.stringContaining('application/json') });
-      }
-
-      const text = run.service.delivery(SITE, 'other-branch');
-      text.headers['content-type'] = 'text/plain';
-      expect((await run.service.post(SITE, text)).status).toBe(415);
-    });
-
-    for (const from of FORGE_NAMES.filter((other) => other !== forge)) {
-      if (SAME_SIGNATURE.has(`${from}→${forge}`)) {
-        it(`takes ${from}'s headers as authentic only with the right secret (${from} signs alike)`, async () => {
-          const signed = (secret: string): ForgeDelivery =>
-            signedDelivery(from, 'other-branch', { secret, branch: run.service.fixture(SITE).branch });
-          const response = await run.service.post(SITE, signed(newSecret));
-          expect(response.status).toBe(200);
-          expect(await response.json()).toMatchObject({ status: 'ignored' });
-          expect((await run.service.post(SITE, signed('not-the-secret'))).status).toBe(401);
+        expect((await run.service.post(site, signed('not-the-secret'))).status).toBe(401);
+      });
+    } else {
+      it(`refuses ${from}'s headers 401 even signed with the right secret, journaling nothing`, async () => {
+        const before = await snapshot(run.service, site);
+        const id = randomUUID();
+        const { headers, body } = signedDelivery(from, 'push', {
+          secret: newSecret,
+          branch: run.service.fixture(site).branch,
+          id,
         });
-      } else {
-        it(`refuses ${from}'s headers 401 even signed with the right secret, journaling nothing`, async () => {
-          const before = await snapshot(run.service, SITE);
-          const id = randomUUID();
-          const { headers, body } = signedDelivery(from, 'push', {
-            secret: newSecret,
-            branch: run.service.fixture(SITE).branch,
-            id,
-          });
-          await expectRefused(run.service, SITE, await run.service.post(SITE, { headers, body }), id, before);
-        });
-      }
+        await expectRefused(run.service, site, await run.service.post(site, { headers, body }), id, before);
+      });
     }
-
-    quirks.rows?.(run);
-  });
+  }
 }
 
 /** 202 queued for `id`, then the deployment succeeds on `target` with the work tree at `sha`. */
