@@ -72,6 +72,16 @@ const EVENT_HEADER: Record<ForgeName, string> = {
   'bitbucket-server': 'X-Event-Key',
 };
 
+/** What each forge's event header calls a push: the `event` label of its deliveries. */
+const PUSH_EVENT: Record<ForgeName, string> = {
+  github: 'push',
+  gitea: 'push',
+  forgejo: 'push',
+  gitlab: 'Push Hook',
+  bitbucket: 'repo:push',
+  'bitbucket-server': 'repo:refs_changed',
+};
+
 const IGNORED_KINDS: readonly DeliveryKind[] = ['deletion', 'tag', 'other-branch', 'other-repository', 'other-event'];
 
 /** The rows every forge runs, inside the forge's describe block. */
@@ -80,10 +90,16 @@ export function forgeContractRows(run: ForgeRun): void {
   const newSecret = newSecretOf(forge);
   const oldSecret = oldSecretOf(forge);
 
+  /** hookdeploy_deliveries_total for the site, labelled with the forge's own name of a push. */
+  const pushesCounted = (outcome: string): Promise<number> =>
+    run.service.metric('hookdeploy_deliveries_total', { target: site, event: PUSH_EVENT[forge], outcome });
+
   it('deploys a push: 202, the work tree moves to the pushed commit, the delivery is journaled', async () => {
+    const queued = await pushesCounted('queued');
     const sha = await run.service.commitAndPush(site);
     const id = randomUUID();
     await expectDeployed(run.service, site, await run.service.deliver(site, 'push', { after: sha, id }), sha, id);
+    expect(await pushesCounted('queued')).toBe(queued + 1);
   });
 
   it.each(IGNORED_KINDS)('answers a %s 200 ignored, journals it, and deploys nothing', async (kind) => {
@@ -115,9 +131,11 @@ export function forgeContractRows(run: ForgeRun): void {
     const first = await run.service.deliver(site, 'push', { after: sha, id });
     const { deploymentId } = await expectDeployed(run.service, site, first, sha, id);
 
+    const duplicates = await pushesCounted('duplicate');
     const again = await run.service.deliver(site, 'push', { after: sha, id });
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ status: 'duplicate', deploymentId });
+    expect(await pushesCounted('duplicate')).toBe(duplicates + 1);
     const journaled = (await run.service.deliveries(site)).filter((row) => row.id === id);
     expect(journaled.map((row) => [row.outcome, row.deploymentId])).toEqual([
       ['duplicate', deploymentId],
