@@ -43,16 +43,26 @@ async function scrape(server: Server): Promise<Samples> {
   return parse(res.text);
 }
 
+/** The series that carry a `target` label: env-only mode's one target is `default`. */
+const BY_TARGET =
+  /^hookdeploy_(deliveries_total|signature_failures_total|secret_matches_total|deployments_total|deploy_duration_seconds_\w+|queue_depth|deployments_running|last_successful_deploy_timestamp_seconds)$/;
+
+function withTarget(name: string, labels: Record<string, string> = {}): Record<string, string> {
+  return BY_TARGET.test(name) ? { target: 'default', ...labels } : labels;
+}
+
 /** The value of one sample; fails the test when the series does not exist. */
 function value(samples: Samples, name: string, labels?: Record<string, string>): number {
-  const found = samples.get(key(name, labels));
-  if (found === undefined) throw new Error(`no sample ${key(name, labels)}`);
+  const found = samples.get(key(name, withTarget(name, labels)));
+  if (found === undefined) throw new Error(`no sample ${key(name, withTarget(name, labels))}`);
   return found;
 }
 
 /** How much each named series moved between two scrapes. */
 function moved(before: Samples, after: Samples, name: string, labels?: Record<string, string>): number {
-  return value(after, name, labels) - (before.has(key(name, labels)) ? value(before, name, labels) : 0);
+  return (
+    value(after, name, labels) - (before.has(key(name, withTarget(name, labels))) ? value(before, name, labels) : 0)
+  );
 }
 
 function sum(samples: Samples, name: string): number {
@@ -88,7 +98,7 @@ describe('GET /metrics', () => {
       'hookdeploy_process_resident_memory_bytes',
       'hookdeploy_process_start_time_seconds',
     ]) {
-      expect(samples.has(name)).toBe(true);
+      expect(samples.has(key(name, withTarget(name)))).toBe(true);
     }
     expect([...samples.keys()].some((name) => name.startsWith('hookdeploy_nodejs_eventloop_lag_seconds'))).toBe(true);
     // A bad token changes nothing: the endpoint ignores authentication altogether.
