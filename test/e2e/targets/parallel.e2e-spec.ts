@@ -23,9 +23,9 @@ describe('targets deploying in parallel under MAX_PARALLEL_DEPLOYS', () => {
     service = await TargetsService.start(
       [
         { id: 'site', forge: 'github', command: trace.command(0.2, { gated: true }) },
-        { id: 'api', forge: 'gitlab', command: trace.command(0.5) },
-        { id: 'docs', forge: 'forgejo', command: trace.command(0.5) },
-        { id: 'shop', forge: 'bitbucket', command: trace.command(0.5) },
+        { id: 'api', forge: 'gitlab', command: trace.command(1.2) },
+        { id: 'docs', forge: 'forgejo', command: trace.command(1.2) },
+        { id: 'shop', forge: 'bitbucket', command: trace.command(1.2) },
       ],
       { env: { MAX_PARALLEL_DEPLOYS: '2' } },
     );
@@ -61,13 +61,10 @@ describe('targets deploying in parallel under MAX_PARALLEL_DEPLOYS', () => {
     await waitFor('the first site deploy runs its command', async () =>
       (await trace.events()).some((e) => e.kind === 'start' && e.target === 'site'),
     );
-    // Now every target has work: three single pushes, and the rest of the burst.
+    // Now every target has work: three single pushes at once, and the rest of the burst.
     const othersSha = new Map<string, string>();
-    for (const id of OTHERS) {
-      const sha = await service.commitAndPush(id);
-      othersSha.set(id, sha);
-      await deliver(id, sha);
-    }
+    for (const id of OTHERS) othersSha.set(id, await service.commitAndPush(id));
+    for (const id of OTHERS) await deliver(id, othersSha.get(id)!);
     for (const sha of burst.slice(1)) {
       await pushTo(sha);
       await deliver('site', sha);
