@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Deployment, DeploymentSummary } from '../../../src/deploy/deployment.js';
 import type { TargetView } from '../../../src/targets/targets.controller.js';
@@ -206,5 +206,78 @@ describe('SIGHUP in env-only mode', () => {
     expect(exchange).toMatchObject({ answered: true, status: 202 });
     const [deployment] = await live.settled(1, WAIT_MS);
     expect(deployment).toMatchObject({ status: 'succeeded', headAfter: sha });
+  }, 60_000);
+});
+
+/** A reload while a removed target's deploy still runs must not start a second deploy on its work tree. */
+describe('SIGHUP while a removed target still deploys', () => {
+  let service: TargetsService;
+  let trace: DeployTrace;
+
+  beforeEach(async () => {
+    trace = await DeployTrace.create();
+    await trace.closeGate();
+    service = await TargetsService.start(
+      [
+        { id: 'keep', forge: 'github' },
+        { id: 'flip', forge: 'gitlab', command: trace.command(0.3, { gated: true }) },
+      ],
+      { env: { MAX_PARALLEL_DEPLOYS: '4' } },
+    );
+  }, 60_000);
+
+  afterEach(async () => {
+    await trace?.openGate();
+    await service?.remove();
+    await trace?.remove();
+  });
+
+  const push = async (id: string): Promise<number> => {
+    const response = await service.deliver(id, 'push', { after: await service.commitAndPush(id) });
+    expect(response.status).toBe(202);
+    return ((await response.json()) as { deploymentId: number }).deploymentId;
+  };
+  const started = async (n: number): Promise<void> =>
+    waitFor(
+      `${n} gated command(s) started`,
+      async () => (await trace.events()).filter((e) => e.kind === 'start').length >= n,
+      WAIT_MS,
+    );
+
+  it('removed then added back: its running deploy finishes as it would have, and the next one waits for it', async () => {
+    const running = await push('flip');
+    await started(1);
+    await service.writeConfig([{ id: 'keep', forge: 'github' }]);
+    await hangUpAndWait(service, APPLIED);
+    await service.writeConfig([
+      { id: 'keep', forge: 'github' },
+      { id: 'flip', forge: 'gitlab', command: trace.command(0.3, { gated: true }) },
+    ]);
+    await hangUpAndWait(service, APPLIED);
+    const next = await push('flip');
+    await trace.openGate();
+
+    expect(await service.settled(running, WAIT_MS)).toMatchObject({ status: 'succeeded', error: null });
+    expect(await service.settled(next, WAIT_MS)).toMatchObject({ status: 'succeeded' });
+    expect(DeployTrace.maxConcurrent(await trace.events())).toBe(1);
+    expect(await service.fixture('flip').deployHead()).toBe(await service.fixture('flip').originHead());
+  }, 60_000);
+
+  it("renamed (a new id on the same work tree): the new target waits for the old one's deploy", async () => {
+    const running = await push('flip');
+    await started(1);
+    await service.writeConfig([
+      { id: 'keep', forge: 'github' },
+      { id: 'flop', forge: 'gitlab', repoOf: 'flip', command: trace.command(0.3, { gated: true }) },
+    ]);
+    await hangUpAndWait(service, APPLIED);
+    const next = await push('flop');
+    // Give a wrongly parallel deploy the time to start before the gate opens.
+    await new Promise((done) => setTimeout(done, 1500));
+    await trace.openGate();
+
+    expect(await service.settled(running, WAIT_MS)).toMatchObject({ status: 'succeeded' });
+    expect(await service.settled(next, WAIT_MS)).toMatchObject({ target: 'flop', status: 'succeeded' });
+    expect(DeployTrace.maxConcurrent(await trace.events())).toBe(1);
   }, 60_000);
 });
