@@ -207,6 +207,18 @@ describe('SIGHUP in env-only mode', () => {
     const [deployment] = await live.settled(1, WAIT_MS);
     expect(deployment).toMatchObject({ status: 'succeeded', headAfter: sha });
   }, 60_000);
+
+  it('does not kill the process when it comes during start-up', async () => {
+    await live.stop();
+    live = new LiveService(fixture);
+    const starting = live.start();
+    // The first line comes while the application is still being built, long before it listens.
+    await live.service.waitForLine(/./, WAIT_MS);
+    live.service.child.kill('SIGHUP');
+    await starting;
+    await live.service.waitForLine(/SIGHUP ignored/, WAIT_MS);
+    expect(live.alive).toBe(true);
+  }, 60_000);
 });
 
 /** A reload while a removed target's deploy still runs must not start a second deploy on its work tree. */
