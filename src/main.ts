@@ -51,6 +51,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--check-config')) await checkConfigAndExit();
   exitCleanlyOn('SIGTERM');
   exitCleanlyOn('SIGINT');
+  const hangUpsTo = reloadOnHangup();
   // A deploy tool that dies on an unforeseen rejection takes every later push down with it.
   process.on('unhandledRejection', (reason) => {
     logger.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
     );
   const { port } = app.getHttpServer().address() as AddressInfo;
   logListening(config, port);
-  reloadOnHangup(app, config);
+  hangUpsTo(app, config);
 }
 
 /** A targets file can have many problems: one per line there; env-only mode keeps its one line. */

@@ -14,6 +14,7 @@ import { GroupCommit } from '../storage/group-commit.js';
 import { Retention } from '../storage/retention.js';
 import { DeploySlots } from '../targets/deploy-slots.js';
 import { TargetRegistry, type TargetChange } from '../targets/target-registry.js';
+import { WorkTreeLocks } from '../targets/work-tree-locks.js';
 import { NotAcceptedError, ShuttingDownError, type Acceptance, type PushRequest } from './acceptance.js';
 import { DeployRunner } from './deploy-runner.js';
 import { DeploymentRecovery } from './deployment-recovery.js';
@@ -65,6 +66,7 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
       runner,
       commits,
       slots: new DeploySlots(config.get('maxParallelDeploys', { infer: true })),
+      workTrees: new WorkTreeLocks(),
       historyLimit: config.get('historyLimit', { infer: true }),
     };
   }
@@ -129,10 +131,20 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
       queue.stop();
       this.queues.delete(target.id);
       this.retired.add(queue);
-      void queue.idle().then(() => this.retired.delete(queue));
+      void queue.idle().then(() => {
+        if (!queue.running) this.retired.delete(queue);
+      });
     }
     for (const target of change.added) {
       if (!this.accepting) return;
+      // Added back before its last deploy ended: that deploy is live, not a crash to recover from.
+      const back = [...this.retired].find((queue) => queue.targetId === target.id && queue.running);
+      if (back !== undefined) {
+        this.retired.delete(back);
+        this.queues.set(target.id, back);
+        back.resume();
+        continue;
+      }
       await this.open(target).catch((error: unknown) =>
         this.logger.error(`target ${target.id}: could not start its queue: ${(error as Error).message}`),
       );

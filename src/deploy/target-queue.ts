@@ -6,6 +6,7 @@ import type { DeploymentsStore } from '../storage/deployments.store.js';
 import type { GroupCommit } from '../storage/group-commit.js';
 import type { Retention } from '../storage/retention.js';
 import type { DeploySlots } from '../targets/deploy-slots.js';
+import type { WorkTreeLocks } from '../targets/work-tree-locks.js';
 import { NotRecordedError, ShuttingDownError, type Acceptance, type PushRequest } from './acceptance.js';
 import type { DeployRunner } from './deploy-runner.js';
 import { describe } from './deployment-label.js';
@@ -19,6 +20,8 @@ export interface TargetQueueDeps {
   commits: GroupCommit;
   /** MAX_PARALLEL_DEPLOYS, across targets. */
   slots: DeploySlots;
+  /** One deploy per work tree, across targets (a reload may rename a target mid-deploy). */
+  workTrees: WorkTreeLocks;
   historyLimit: number;
 }
 
@@ -125,6 +128,15 @@ export class TargetQueue {
     this.accepting = false;
   }
 
+  /**
+   * Takes deliveries again (a reload added the target back before its last deploy ended):
+   * that deploy is live, not interrupted, so there is nothing to recover; what is queued runs next.
+   */
+  resume(): void {
+    this.accepting = true;
+    this.start();
+  }
+
   get running(): boolean {
     return this.worker !== undefined;
   }
@@ -146,32 +158,49 @@ export class TargetQueue {
   }
 
   private async work(): Promise<void> {
-    const { deployments, runner, slots } = this.deps;
+    const { deployments, workTrees, slots } = this.deps;
     // At shutdown the loop stops before the next deployment; it stays queued in the store.
     let afterAnother = false;
     while (this.accepting) {
-      if (deployments.nextQueuedId(this.targetId) === undefined) return;
-      const release = await slots.acquire();
+      const planned = this.current();
+      if (planned === undefined || deployments.nextQueuedId(this.targetId) === undefined) return;
+      // The work tree first, then a slot: a deploy waiting for another target's deploy on
+      // the same tree must not hold a slot the other targets could use.
+      const unlock = await workTrees.acquire(planned.repoPath);
       try {
-        // Read after the wait: pushes may have joined it, a reload may have changed the target.
-        const next = deployments.nextQueued(this.targetId);
-        const target = this.current();
-        if (!next || !target || !this.accepting) return;
+        const release = await slots.acquire();
         try {
-          await runner.run(target, next, afterAnother);
-          afterAnother = true;
-        } catch (error) {
-          // run() records its own failures; reaching here means the store itself failed.
-          this.logger.error({
-            msg: `deployment ${next.id}: could not be recorded: ${(error as Error).message}`,
-            ...deploymentFields(next),
-          });
-          return;
+          // Read after the waits: pushes may have joined it, a reload may have changed the target.
+          const target = this.current();
+          if (target === undefined || !this.accepting) return;
+          if (target.repoPath !== planned.repoPath) continue; // moved by a reload: lock its new tree
+          const outcome = await this.runNext(target, afterAnother);
+          if (outcome === 'stop') return;
+          afterAnother ||= outcome === 'ran';
+        } finally {
+          release();
         }
       } finally {
-        release();
+        unlock();
       }
       this.prune();
+    }
+  }
+
+  /** Runs the deployment waiting, if any: `stop` when the store failed. */
+  private async runNext(target: Target, afterAnother: boolean): Promise<'ran' | 'none' | 'stop'> {
+    const next = this.deps.deployments.nextQueued(this.targetId);
+    if (!next) return 'none';
+    try {
+      await this.deps.runner.run(target, next, afterAnother);
+      return 'ran';
+    } catch (error) {
+      // run() records its own failures; reaching here means the store itself failed.
+      this.logger.error({
+        msg: `deployment ${next.id}: could not be recorded: ${(error as Error).message}`,
+        ...deploymentFields(next),
+      });
+      return 'stop';
     }
   }
 

@@ -11,16 +11,33 @@ const logger = new Logger('Config');
  * SIGHUP re-reads the targets file. A valid file applies at once (new targets served,
  * removed ones 404, changed ones from their next deploy); an invalid one changes nothing
  * and its problems are logged. Reloads never overlap: a SIGHUP during one is done after it.
+ *
+ * Installed first thing at boot: without a handler SIGHUP ends the process, and a reload
+ * sent while it starts (a process manager's reload, a deploy script) must not take the
+ * service down. One that comes before the application is ready is done once it is.
+ * Returns the function that hands over the ready application.
  */
-export function reloadOnHangup(app: INestApplication, config: ServiceConfig): void {
+export function reloadOnHangup(): (app: INestApplication, config: ServiceConfig) => void {
+  let ready: { app: INestApplication; config: ServiceConfig } | undefined;
+  let early = false;
   let reloading: Promise<void> = Promise.resolve();
-  process.on('SIGHUP', () => {
+  const hangUp = (): void => {
+    if (ready === undefined) {
+      early = true;
+      return;
+    }
+    const { app, config } = ready;
     if (config.source.kind === 'env') {
       logger.log('SIGHUP ignored: without HOOKDEPLOY_CONFIG there is no targets file to re-read');
       return;
     }
     reloading = reloading.then(() => reload(app, config));
-  });
+  };
+  process.on('SIGHUP', hangUp);
+  return (app, config) => {
+    ready = { app, config };
+    if (early) hangUp();
+  };
 }
 
 async function reload(app: INestApplication, config: ServiceConfig): Promise<void> {
