@@ -156,10 +156,7 @@ function renderFilter(): void {
   const current = [...filter.options].slice(1).map((option) => option.value);
   if (current.join('\n') === ids.join('\n')) return;
   const chosen = filter.value;
-  filter.replaceChildren(
-    h('option', { value: '' }, 'All targets'),
-    ...ids.map((id) => h('option', { value: id }, id)),
-  );
+  filter.replaceChildren(h('option', { value: '' }, 'All targets'), ...ids.map((id) => h('option', { value: id }, id)));
   filter.value = chosen;
 }
 
