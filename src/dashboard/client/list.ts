@@ -63,9 +63,11 @@ export class DeploymentList {
     }
   }
 
+  /** Until the next render: neither rows nor "no deployments" (that is not known yet). */
   clear(): void {
     this.rows.clear();
     this.container.replaceChildren();
+    this.empty.hidden = true;
   }
 
   private row(deployment: Deployment, url: string | null, showTarget: boolean): HTMLLIElement {
