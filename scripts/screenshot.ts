@@ -1,8 +1,9 @@
 /**
  * `npm run screenshot`: docs/dashboard.png and docs/dashboard-phone.png from the real
  * built service on throwaway repositories (the demo's sandbox): two pushes that deploy,
- * one whose deploy command fails, and a "Deploy now" pressed in the browser. Nothing
- * outside a temporary directory is touched, and nothing is left running.
+ * one whose deploy command fails, and a "Deploy now" pressed in the browser. Then
+ * docs/dashboard-targets.png from a second service on a targets file with three targets
+ * on three forges. Nothing outside a temporary directory is touched, and nothing is left running.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -14,12 +15,20 @@ import type { Deployment } from '../src/deploy/deployment.js';
 import { pushPayload } from '../test/fixtures/deliveries.js';
 import { sendDelivery } from './lib/github.js';
 import { request } from './lib/http.js';
-import { createRepositories, sandboxServiceEnv, git, makeTempDir, removeTempDir, type Sandbox } from './lib/sandbox.js';
+import {
+  createRepositories,
+  GIT_ISOLATION,
+  sandboxServiceEnv,
+  git,
+  makeTempDir,
+  removeTempDir,
+  type Sandbox,
+} from './lib/sandbox.js';
 import { ServiceProcess, withTimeout } from './lib/service.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
-const DEADLINE_MS = 120_000;
+const DEADLINE_MS = 180_000;
 const DEPLOYMENT_WAIT_MS = 30_000;
 const REPOSITORY = 'octo/app';
 
@@ -44,6 +53,7 @@ echo "app.service restarted at $(git rev-parse --short HEAD)"
 interface Running {
   tempDir?: string;
   service?: ServiceProcess;
+  targetsService?: ServiceProcess;
   browser?: Browser;
 }
 const running: Running = {};
@@ -83,19 +93,32 @@ async function pushAndDeploy(
   secrets: { githubSecret: string; adminToken: string },
   message: string,
   files: Record<string, string>,
+  where: { path: string; repository: string } = { path: '/github', repository: REPOSITORY },
 ): Promise<Deployment> {
   const { before, after } = await commitAndPush(sandbox, message, files);
-  const payload = pushPayload({ ref: 'refs/heads/main', before, after, repository: REPOSITORY });
-  const answer = await sendDelivery(`${base}/github`, { id: randomUUID(), payload }, secrets.githubSecret);
+  const payload = pushPayload({ ref: 'refs/heads/main', before, after, repository: where.repository });
+  const answer = await sendDelivery(`${base}${where.path}`, { id: randomUUID(), payload }, secrets.githubSecret);
   if (answer.status !== 202) throw new Error(`the push delivery got ${answer.status} ${answer.text}`);
   return waitForDeployment(base, secrets.adminToken, (answer.body as { deploymentId: number }).deploymentId);
 }
 
-async function signIn(page: Page, base: string, adminToken: string): Promise<void> {
+/** "Deploy now" through the API, waited for until it finished. */
+async function deployNow(base: string, adminToken: string, target: string): Promise<Deployment> {
+  const answer = await request(`${base}/deployments`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ target }),
+  });
+  if (answer.status !== 202) throw new Error(`Deploy now of ${target} got ${answer.status} ${answer.text}`);
+  return waitForDeployment(base, adminToken, (answer.body as { deploymentId: number }).deploymentId);
+}
+
+/** `ready`: the test id that shows once the page is signed in (the header's Deploy now with one target). */
+async function signIn(page: Page, base: string, adminToken: string, ready = 'deploy-now'): Promise<void> {
   await page.goto(`${base}/`);
   await page.getByTestId('token-input').fill(adminToken);
   await page.getByTestId('login-submit').click();
-  await page.getByTestId('deploy-now').waitFor();
+  await page.getByTestId(ready).first().waitFor();
   await page.locator('[data-testid="deployment-row"]').first().waitFor();
 }
 
@@ -154,11 +177,108 @@ async function main(): Promise<void> {
   await phone.locator('[data-testid="detail-status"][data-status="failed"]').waitFor();
   await phone.screenshot({ path: join(DOCS, 'dashboard-phone.png') });
   console.log('wrote docs/dashboard-phone.png');
+
+  await running.service.kill();
+  await targetsScreenshot(running.tempDir, running.browser, secrets);
+}
+
+/** The targets of the multi-target shot: one sandbox each, all deployed by the same script. */
+const TARGETS = [
+  { id: 'web', forge: 'github', repository: 'octo/web' },
+  { id: 'api', forge: 'gitlab', repository: 'octo/api' },
+  { id: 'docs', forge: 'gitea', repository: 'octo/docs' },
+] as const;
+
+async function targetsScreenshot(
+  tempDir: string,
+  browser: Browser,
+  secrets: { githubSecret: string; adminToken: string },
+): Promise<void> {
+  const sandboxes = new Map<string, Sandbox>();
+  const blocks: string[] = [];
+  for (const target of TARGETS) {
+    const root = join(tempDir, 'targets', target.id);
+    await mkdir(root, { recursive: true });
+    const sandbox = await createRepositories(root);
+    sandboxes.set(target.id, sandbox);
+    blocks.push(
+      [
+        `  - id: ${target.id}`,
+        `    forge: ${target.forge}`,
+        `    secrets: [${JSON.stringify(secrets.githubSecret)}]`,
+        `    repoPath: ${JSON.stringify(sandbox.deploy)}`,
+        `    repository: ${target.repository}`,
+        `    command: ${JSON.stringify(DEPLOY_COMMAND)}`,
+      ].join('\n'),
+    );
+  }
+  const configPath = join(tempDir, 'targets', 'hookdeploy.yml');
+  await writeFile(configPath, `targets:\n${blocks.join('\n')}\n`);
+  running.targetsService = ServiceProcess.start(join(tempDir, 'targets'), {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    ...GIT_ISOLATION,
+    NO_COLOR: '1',
+    HOOKDEPLOY_CONFIG: configPath,
+    ADMIN_TOKEN: secrets.adminToken,
+    DATA_DIR: join(tempDir, 'targets', 'data'),
+    PORT: '0',
+    HOST: '127.0.0.1',
+  });
+  const port = await running.targetsService.waitForPort((line) => serviceLines.push(line));
+  const base = `http://127.0.0.1:${port}`;
+  console.log(`targets service on ${base}`);
+
+  const config = (greeting: string) => ({ 'config.json': `{ "greeting": "${greeting}" }\n` });
+  const script = { 'scripts/deploy.sh': DEPLOY_SCRIPT };
+  const web = sandboxes.get('web')!;
+  const api = sandboxes.get('api')!;
+  const docs = sandboxes.get('docs')!;
+  const deployed = [
+    await pushAndDeploy(
+      web,
+      base,
+      secrets,
+      'Add the deploy script',
+      { ...script, ...config('Hello') },
+      {
+        path: '/hooks/web',
+        repository: 'octo/web',
+      },
+    ),
+    await commitAndPush(api, 'Add the deploy script', { ...script, ...config('Hello') }).then(() =>
+      deployNow(base, secrets.adminToken, 'api'),
+    ),
+    await commitAndPush(docs, 'Add the deploy script', {
+      ...script,
+      'config.json': '{ "greeting": } // broken\n',
+    }).then(() => deployNow(base, secrets.adminToken, 'docs')),
+    await pushAndDeploy(web, base, secrets, 'Greet in French', config('Bonjour'), {
+      path: '/hooks/web',
+      repository: 'octo/web',
+    }),
+  ];
+  console.log(`deployments: ${deployed.map((d) => `#${d.id} ${d.target} ${d.status}`).join(', ')}`);
+  // Pushed without a delivery: the api card's "Deploy now" brings it in.
+  await commitAndPush(api, 'Log requests', config('Hi'));
+
+  const desktop = await browser.newPage({ viewport: { width: 1200, height: 800 }, colorScheme: 'light' });
+  await signIn(desktop, base, secrets.adminToken, 'target-deploy');
+  await desktop.locator('[data-testid="target"][data-id="api"] [data-testid="target-deploy"]').click();
+  await desktop.locator('[data-testid="detail-status"][data-status="succeeded"]').waitFor({ timeout: 30_000 });
+  await desktop
+    .locator('[data-testid="target"][data-id="api"] [data-testid="target-last"] [data-status="succeeded"]')
+    .waitFor({
+      timeout: 30_000,
+    });
+  await desktop.mouse.move(0, 799);
+  await desktop.screenshot({ path: join(DOCS, 'dashboard-targets.png') });
+  console.log('wrote docs/dashboard-targets.png');
 }
 
 async function cleanUp(): Promise<void> {
   await running.browser?.close().catch(() => undefined);
   await running.service?.kill();
+  await running.targetsService?.kill();
   if (running.tempDir) await removeTempDir(running.tempDir);
 }
 

@@ -1,26 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { pushPayload, signedDelivery } from '../fixtures/deliveries.js';
 import { GitFixture } from '../fixtures/git-fixture.js';
 import { ServiceProcess } from '../fixtures/service-process.js';
 import { waitFor } from '../fixtures/wait.js';
+import { fitsThePhone as fits, openPhonePage, type PhonePage } from './phone-page.js';
 
 const SECRET = 'dashboard-test-secret';
 const ADMIN_TOKEN = 'dashboard-test-admin-token-0123456789';
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 /** Shared, slow machines: generous, and every wait is on a condition. */
 const STEP_MS = 60_000;
 const WAIT_MS = 30_000;
@@ -28,14 +17,12 @@ const WAIT_MS = 30_000;
 describe('the dashboard in a real browser', () => {
   let fixture: GitFixture;
   let service: ServiceProcess | undefined;
-  let browser: Browser | undefined;
+  let phone: PhonePage | undefined;
   let context: BrowserContext;
   let page: Page;
   let base: string;
   /** The deploy command prints "building", then waits for this file before finishing: the test sees it mid-run. */
   let gate: string;
-  const problems: string[] = [];
-  const eventStreams: string[] = [];
 
   const row = (id: number) => page.locator(`[data-testid="deployment-row"][data-id="${id}"]`);
   const testId = (id: string) => page.getByTestId(id);
@@ -47,13 +34,9 @@ describe('the dashboard in a real browser', () => {
   const cookieNames = async () => (await context.cookies()).map((cookie) => cookie.name);
   // Expressions evaluated in the page are strings: this test compiles without the DOM library.
   const hash = () => page.evaluate<string>('location.hash');
-  /** The page is no wider than the phone: nothing to scroll sideways. */
-  const fitsThePhone = () =>
-    page.evaluate<boolean>('document.documentElement.scrollWidth <= document.documentElement.clientWidth');
+  const fitsThePhone = () => fits(page);
 
   beforeAll(async () => {
-    // CI installs Chromium; a missing browser must fail the suite, never skip it.
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
     fixture = await GitFixture.create();
     gate = join(fixture.root, 'gate');
     const dataDir = join(fixture.root, 'data');
@@ -73,27 +56,12 @@ describe('the dashboard in a real browser', () => {
     );
     base = `http://127.0.0.1:${await service.port()}`;
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    page = await context.newPage();
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      // The 401s of GET /session before signing in and of the wrong token are the API working as specified.
-      if (message.type() === 'error' && !/status of 401/.test(message.text())) {
-        problems.push(`console error: ${message.text()}`);
-      }
-    });
-    page.on('request', (request) => {
-      if (request.url().endsWith('/events')) eventStreams.push(new URL(request.url()).pathname);
-    });
-    await page.addInitScript({
-      content: `document.addEventListener('securitypolicyviolation', (event) =>
-        console.error('CSP violation: ' + event.violatedDirective + ' ' + event.blockedURI));`,
-    });
+    phone = await openPhonePage();
+    ({ context, page } = phone);
   }, STEP_MS);
 
   afterAll(async () => {
-    await browser?.close();
+    await phone?.browser.close();
     if (service) {
       // Releases a deploy still waiting on the gate, then lets the service stop as an operator would.
       await writeFile(gate, '').catch(() => undefined);
@@ -133,6 +101,11 @@ describe('the dashboard in a real browser', () => {
       await testId('deploy-now').waitFor({ timeout: WAIT_MS });
       expect(await text('branch')).toBe('main');
       expect(await testId('login-form').isVisible()).toBe(false);
+      // One target: the header names it and has the one Deploy now; no targets panel, no filter.
+      await until('the targets are known', async () => phone!.targetsAnswers > 0);
+      expect(await testId('target-list').isVisible()).toBe(false);
+      expect(await testId('target-filter').isVisible()).toBe(false);
+      expect(await testId('target-count').isVisible()).toBe(false);
 
       const cookies = await context.cookies();
       const session = cookies.find((cookie) => cookie.name === 'hookdeploy_session');
@@ -160,6 +133,8 @@ describe('the dashboard in a real browser', () => {
       await row(deploymentId).waitFor({ timeout: WAIT_MS });
       expect(await row(deploymentId).textContent()).toContain(sha.slice(0, 7));
       expect(await row(deploymentId).textContent()).toContain('push');
+      // The only target is not named on every row.
+      expect(await row(deploymentId).getByTestId('deployment-target').count()).toBe(0);
       await row(deploymentId).getByTestId('deployment-open').click();
       await until('the detail view shows', async () => (await hash()) !== '');
       expect(await hash()).toBe(`#/deployments/${deploymentId}`);
@@ -200,6 +175,9 @@ describe('the dashboard in a real browser', () => {
 
       await until('the manual deployment succeeds', async () => (await detailStatus()) === 'succeeded');
       expect(await testId('detail').textContent()).toContain('manual');
+      expect(await testId('detail-target').count()).toBe(0);
+      // The header's Deploy now named no target: the list was never filtered either.
+      expect(phone!.listRequests.filter((path) => path.includes('target='))).toEqual([]);
       expect(await logHas('done')).toBe(true);
       await page.goBack();
       await until('its row says succeeded', async () => (await row(id).getAttribute('data-status')) === 'succeeded');
@@ -221,8 +199,8 @@ describe('the dashboard in a real browser', () => {
   );
 
   it('had no console error, page error or CSP violation, and no event stream reconnecting', () => {
-    expect(problems).toEqual([]);
+    expect(phone?.problems).toEqual([]);
     // A finished deployment's stream is closed by the page; EventSource would otherwise reconnect every few seconds.
-    expect(eventStreams.length).toBe(new Set(eventStreams).size);
+    expect(phone?.eventStreams.length).toBe(new Set(phone?.eventStreams).size);
   });
 });

@@ -4,6 +4,8 @@ export type DeploymentStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
 export interface Deployment {
   id: number;
+  /** The target (work tree) it deploys: `default` in env-only mode. */
+  target: string;
   status: DeploymentStatus;
   trigger: string;
   deliveries: string[];
@@ -19,10 +21,26 @@ export interface Deployment {
   log?: string;
 }
 
+/** Branch and repository are the only target's; null when there are several (each is in `Target`). */
 export interface Session {
-  branch: string;
+  branch: string | null;
   repository: string | null;
   repositoryUrl: string | null;
+}
+
+/** One configured target as `GET /targets` describes it. */
+export interface Target {
+  id: string;
+  forge: string;
+  branch: string;
+  repository: string | null;
+  repoPath: string;
+  strategy: string;
+  /** Whether its work tree is a usable git work tree right now. */
+  status: 'ok' | 'error';
+  head: string | null;
+  error?: string;
+  lastDeployment?: Omit<Deployment, 'log'>;
 }
 
 /** A non-2xx answer; `message` is the server's own `error` text when it sent one. */
@@ -81,20 +99,30 @@ export async function signOut(): Promise<void> {
   await call('/session', { method: 'DELETE', headers: csrfHeaders() });
 }
 
-export async function listDeployments(limit: number): Promise<Deployment[]> {
-  return (await (await call(`/deployments?limit=${limit}&log=false`)).json()) as Deployment[];
+/** The newest `limit` deployments, of one target when `target` is given. */
+export async function listDeployments(limit: number, target: string | null): Promise<Deployment[]> {
+  const query = new URLSearchParams({ limit: String(limit), log: 'false' });
+  if (target !== null) query.set('target', target);
+  return (await (await call(`/deployments?${query.toString()}`)).json()) as Deployment[];
+}
+
+export async function listTargets(): Promise<Target[]> {
+  return (await (await call('/targets')).json()) as Target[];
 }
 
 export async function getDeployment(id: number): Promise<Deployment> {
   return (await (await call(`/deployments/${id}`)).json()) as Deployment;
 }
 
-/** Fetches origin and deploys the branch tip; returns the new deployment's id. */
-export async function deployNow(): Promise<number> {
+/**
+ * Fetches origin and deploys the target's branch tip; returns the new deployment's id.
+ * Without a target the server picks the only one (and refuses when there are several).
+ */
+export async function deployNow(target: string | null): Promise<number> {
   const response = await call('/deployments', {
     method: 'POST',
     headers: { ...csrfHeaders(), 'Content-Type': 'application/json' },
-    body: '{}',
+    body: JSON.stringify(target === null ? {} : { target }),
   });
   return ((await response.json()) as { deploymentId: number }).deploymentId;
 }

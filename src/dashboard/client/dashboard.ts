@@ -1,10 +1,27 @@
-/** Entry point: session and sign-in, the header actions, list polling and the #/deployments/:id route. */
-import { ApiError, deployNow, getSession, listDeployments, signIn, signOut, type Session } from './api.js';
+/**
+ * Entry point: session and sign-in, the header actions, the targets panel, list polling
+ * (filtered by target) and the #/deployments/:id route.
+ */
+import {
+  ApiError,
+  deployNow,
+  getSession,
+  listDeployments,
+  listTargets,
+  signIn,
+  signOut,
+  type Session,
+  type Target,
+} from './api.js';
 import { DeploymentDetail } from './detail.js';
-import { byId, setText } from './dom.js';
-import { DeploymentList } from './list.js';
+import { byId, h, setText } from './dom.js';
+import { DeploymentList, type TargetContext } from './list.js';
+import { repositoryUrlOf, safeUrl } from './repository-url.js';
+import { TargetList } from './targets.js';
 
 const POLL_MS = 2000;
+/** GET /targets runs git in every work tree: asked less often, and at once when a deployment moved. */
+const TARGETS_POLL_MS = 10_000;
 const LIST_LIMIT = 30;
 const DETAIL_ROUTE = /^#\/deployments\/([1-9]\d{0,15})$/;
 
@@ -22,19 +39,45 @@ const deployButton = byId<HTMLButtonElement>('deploy-now');
 const notice = byId('notice');
 const layout = byId('layout');
 const listError = byId('list-error');
+const targetsPane = byId('targets-pane');
+const targetsError = byId('targets-error');
+const filter = byId<HTMLSelectElement>('target-filter');
 
 let session: Session | null = null;
+/** Null until GET /targets first answered. */
+let targets: Target[] | null = null;
+let targetsAt = 0;
 let pollTimer: number | undefined;
 let polling = false;
 let pollAgain = false;
 
-const repositoryUrl = (): string | null =>
-  // Only ever an https URL in an href: the value is configuration, but a javascript: URL must not slip in.
-  session?.repositoryUrl && /^https:\/\//.test(session.repositoryUrl) ? session.repositoryUrl : null;
+/** The target when there is exactly one (env-only mode): the page then looks as it did before targets. */
+function onlyTarget(): Target | null {
+  return targets?.length === 1 ? targets[0]! : null;
+}
 
-const list = new DeploymentList(byId('deployments'), byId('list-empty'), repositoryUrl);
+/** One target, or several? Before GET /targets answered, the session says (it has a branch only with one). */
+function hasOneTarget(): boolean {
+  return targets ? targets.length === 1 : session?.branch != null;
+}
+
+const context: TargetContext = {
+  repositoryUrl(id) {
+    const target = targets?.find((candidate) => candidate.id === id);
+    if (target) return repositoryUrlOf(target);
+    // Targets not known yet: the session's link is the only target's.
+    return targets === null && hasOneTarget() ? safeUrl(session?.repositoryUrl ?? null) : null;
+  },
+  showTarget(id) {
+    const only = onlyTarget();
+    return !hasOneTarget() || (only !== null && only.id !== id);
+  },
+};
+
+const list = new DeploymentList(byId('deployments'), byId('list-empty'), context);
+const targetList = new TargetList(byId('targets'), (id) => deploy(id));
 const detail = new DeploymentDetail(byId('detail'), {
-  repositoryUrl,
+  ...context,
   changed: () => void refreshList(),
   unauthorized: () => signedOut(),
 });
@@ -45,8 +88,8 @@ function message(error: unknown): string {
 
 function show(view: keyof typeof views): void {
   for (const [name, element] of Object.entries(views)) element.hidden = name !== view;
-  byId('header-session').hidden = view !== 'app';
   byId('header-actions').hidden = view !== 'app';
+  renderTargets();
 }
 
 function say(text: string, isError = false): void {
@@ -74,22 +117,77 @@ async function start(): Promise<void> {
     tokenInput.focus();
     return;
   }
-  setText(byId('branch'), session.branch);
-  const repository = byId<HTMLAnchorElement>('repository');
-  const url = repositoryUrl();
-  setText(repository, session.repository ?? 'any repository');
-  if (url) repository.href = url;
-  else repository.removeAttribute('href');
   show('app');
   route();
+  // The first refresh asks for the targets too (none asked for yet).
   await refreshList();
+}
+
+/**
+ * With one target: its branch and repository in the header, and the header's Deploy now
+ * (as before targets). With several: their number in the header, a card each, the filter.
+ */
+function renderTargets(): void {
+  const signedIn = !views.app.hidden;
+  const only = onlyTarget();
+  const one = hasOneTarget();
+  byId('header-session').hidden = !signedIn || !one;
+  byId('header-count').hidden = !signedIn || one;
+  deployButton.hidden = !one;
+  targetsPane.hidden = one;
+  byId('filter').hidden = one;
+  if (one) {
+    setText(byId('branch'), only?.branch ?? session?.branch ?? '');
+    const repository = byId<HTMLAnchorElement>('repository');
+    const url = only ? repositoryUrlOf(only) : safeUrl(session?.repositoryUrl ?? null);
+    setText(repository, (only ? only.repository : session?.repository) ?? 'any repository');
+    if (url) repository.href = url;
+    else repository.removeAttribute('href');
+  } else if (targets) {
+    setText(byId('header-count'), `${targets.length} ${targets.length === 1 ? 'target' : 'targets'}`);
+  }
+  renderFilter();
+}
+
+/** The filter's options follow the targets; a chosen target that went away stays chosen (its history remains). */
+function renderFilter(): void {
+  const ids = (targets ?? []).map((target) => target.id);
+  if (filter.value && !ids.includes(filter.value)) ids.push(filter.value);
+  const current = [...filter.options].slice(1).map((option) => option.value);
+  if (current.join('\n') === ids.join('\n')) return;
+  const chosen = filter.value;
+  filter.replaceChildren(h('option', { value: '' }, 'All targets'), ...ids.map((id) => h('option', { value: id }, id)));
+  filter.value = chosen;
+}
+
+async function refreshTargets(): Promise<void> {
+  if (!session) return;
+  targetsAt = Date.now();
+  let answer: Target[];
+  try {
+    answer = await listTargets();
+    targetsError.hidden = true;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return signedOut();
+    setText(targetsError, `Could not refresh the targets: ${message(error)}`);
+    targetsError.hidden = false;
+    return;
+  }
+  if (!session) return;
+  targets = answer;
+  targetList.render(targets);
+  renderTargets();
 }
 
 function signedOut(): void {
   session = null;
+  targets = null;
+  targetsAt = 0;
   window.clearTimeout(pollTimer);
   detail.close();
   list.clear();
+  targetList.clear();
+  filter.value = '';
   say('');
   show('login');
   tokenInput.focus();
@@ -103,8 +201,13 @@ async function refreshList(): Promise<void> {
   }
   polling = true;
   window.clearTimeout(pollTimer);
+  const target = filter.value || null;
+  let moved = false;
   try {
-    list.render(await listDeployments(LIST_LIMIT));
+    const deployments = await listDeployments(LIST_LIMIT, target);
+    // The filter changed while asking: this answer is for the other choice.
+    if (target !== (filter.value || null)) pollAgain = true;
+    else moved = list.render(deployments);
     listError.hidden = true;
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return signedOut();
@@ -114,6 +217,7 @@ async function refreshList(): Promise<void> {
     polling = false;
   }
   detail.tick();
+  if (moved || Date.now() - targetsAt >= TARGETS_POLL_MS) await refreshTargets();
   if (pollAgain) {
     pollAgain = false;
     return refreshList();
@@ -156,20 +260,30 @@ byId('sign-out').addEventListener('click', () => {
   });
 });
 
+/** Deploy now, for `target` (null: the only one, the server's choice), then open the new deployment. */
+async function deploy(target: string | null): Promise<void> {
+  const named = target !== null && !hasOneTarget();
+  say(named ? `Asking for a deploy of ${target}…` : 'Asking for a deploy…');
+  try {
+    const id = await deployNow(target);
+    say(named ? `Queued as #${id} for ${target}` : `Queued as #${id}`);
+    location.hash = `#/deployments/${id}`;
+    targetsAt = 0;
+    await refreshList();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) signedOut();
+    else say(`Deploy refused: ${message(error)}`, true);
+  }
+}
+
 deployButton.addEventListener('click', () => {
   deployButton.disabled = true;
-  say('Asking for a deploy…');
-  deployNow()
-    .then((id) => {
-      say(`Queued as #${id}`);
-      location.hash = `#/deployments/${id}`;
-      return refreshList();
-    })
-    .catch((error: unknown) => {
-      if (error instanceof ApiError && error.status === 401) signedOut();
-      else say(`Deploy refused: ${message(error)}`, true);
-    })
-    .finally(() => (deployButton.disabled = false));
+  void deploy(onlyTarget()?.id ?? null).finally(() => (deployButton.disabled = false));
+});
+
+filter.addEventListener('change', () => {
+  list.clear();
+  void refreshList();
 });
 
 byId('retry').addEventListener('click', () => void start());

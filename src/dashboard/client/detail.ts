@@ -1,12 +1,12 @@
 /** One deployment: every field, and its log streaming live over Server-Sent Events until it finishes. */
 import { ApiError, eventsUrl, getDeployment, isFinished, type Deployment } from './api.js';
+import type { TargetContext } from './list.js';
 import { commitLink, durationElement, h, relativeTimeElement, setText, statusBadge, tickTimes } from './dom.js';
 
 /** How close to the bottom (px) still counts as "following the log". */
 const BOTTOM_SLACK = 16;
 
-export interface DetailHooks {
-  repositoryUrl(): string | null;
+export interface DetailHooks extends TargetContext {
   /** The deployment changed state: the list may want to catch up at once. */
   changed(): void;
   unauthorized(): void;
@@ -147,10 +147,13 @@ export class DeploymentDetail {
     if (deployment.error) this.showError(deployment.error);
     else this.error.hidden = true;
 
-    const url = this.hooks.repositoryUrl();
+    const url = this.hooks.repositoryUrl(deployment.target);
     const time = (iso: string | null): Node | string =>
       iso ? h('span', {}, relativeTimeElement(iso), ' · ', h('span', { class: 'muted nowrap' }, iso)) : '—';
     const rows: [string, Node | string][] = [
+      ...(this.hooks.showTarget(deployment.target)
+        ? [['Target', h('strong', { 'data-testid': 'detail-target' }, deployment.target)] as [string, Node]]
+        : []),
       ['Trigger', deployment.trigger],
       ['Ref', h('code', {}, deployment.ref)],
       ['Requested', commitLink(deployment.requestedSha, url, true)],

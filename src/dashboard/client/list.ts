@@ -2,6 +2,14 @@
 import type { Deployment } from './api.js';
 import { commitLink, durationElement, h, relativeTimeElement, statusBadge, tickTimes } from './dom.js';
 
+/** What a row (and the detail) needs to know about the targets. */
+export interface TargetContext {
+  /** The deployment's repository page, for links to commits; null when unknown. */
+  repositoryUrl(target: string): string | null;
+  /** False when there is only the one target, and naming it on every row would be noise. */
+  showTarget(target: string): boolean;
+}
+
 interface Row {
   signature: string;
   element: HTMLLIElement;
@@ -14,17 +22,22 @@ export class DeploymentList {
   constructor(
     private readonly container: HTMLOListElement,
     private readonly empty: HTMLElement,
-    private readonly repositoryUrl: () => string | null,
+    private readonly context: TargetContext,
   ) {}
 
-  render(deployments: Deployment[]): void {
+  /** Returns whether any row changed (a deployment came, went or moved on). */
+  render(deployments: Deployment[]): boolean {
     const next = new Map<number, Row>();
+    let changed = deployments.length !== this.rows.size;
     for (const deployment of deployments) {
-      const signature = JSON.stringify(deployment);
+      const url = this.context.repositoryUrl(deployment.target);
+      const showTarget = this.context.showTarget(deployment.target);
+      const signature = JSON.stringify([deployment, url, showTarget]);
       const previous = this.rows.get(deployment.id);
+      if (previous?.signature !== signature) changed = true;
       next.set(
         deployment.id,
-        previous?.signature === signature ? previous : { signature, element: this.row(deployment) },
+        previous?.signature === signature ? previous : { signature, element: this.row(deployment, url, showTarget) },
       );
     }
     const elements = [...next.values()].map((row) => row.element);
@@ -37,6 +50,7 @@ export class DeploymentList {
     this.empty.hidden = deployments.length > 0;
     this.select(this.selected);
     tickTimes(this.container);
+    return changed;
   }
 
   /** Marks the row whose detail is open. */
@@ -49,12 +63,14 @@ export class DeploymentList {
     }
   }
 
+  /** Until the next render: neither rows nor "no deployments" (that is not known yet). */
   clear(): void {
     this.rows.clear();
     this.container.replaceChildren();
+    this.empty.hidden = true;
   }
 
-  private row(deployment: Deployment): HTMLLIElement {
+  private row(deployment: Deployment, url: string | null, showTarget: boolean): HTMLLIElement {
     const sha = deployment.headAfter ?? deployment.requestedSha;
     const deliveries = deployment.deliveries.length;
     return h(
@@ -72,14 +88,16 @@ export class DeploymentList {
           class: 'row-open',
           href: `#/deployments/${deployment.id}`,
           'data-testid': 'deployment-open',
-          'aria-label': `Deployment #${deployment.id}, ${deployment.status}`,
+          'aria-label': `Deployment #${deployment.id}${showTarget ? ` of ${deployment.target}` : ''}, ${deployment.status}`,
         },
         `#${deployment.id}`,
       ),
-      h('span', { class: 'row-commit' }, commitLink(sha, this.repositoryUrl())),
+      h('span', { class: 'row-commit' }, commitLink(sha, url)),
       h(
         'span',
         { class: 'row-trigger' },
+        showTarget && h('strong', { class: 'row-target', 'data-testid': 'deployment-target' }, deployment.target),
+        showTarget && ' · ',
         deployment.trigger,
         deliveries > 0 ? ` · ${deliveries} ${deliveries === 1 ? 'delivery' : 'deliveries'}` : '',
       ),
