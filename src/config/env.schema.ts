@@ -59,15 +59,7 @@ export type ServerEnvSettings = Pick<
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 // Routes of hookdeploy itself (the API and the dashboard).
-const RESERVED_PATHS = [
-  '/health',
-  '/deployments',
-  '/deliveries',
-  '/session',
-  '/dashboard',
-  '/metrics',
-  '/targets',
-];
+const RESERVED_PATHS = ['/health', '/deployments', '/deliveries', '/session', '/dashboard', '/metrics', '/targets'];
 const SAFE_PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
 
 /** The value as it was given, for a message: zod hands the input to the error function. */

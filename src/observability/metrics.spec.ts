@@ -117,13 +117,13 @@ describe('Metrics', () => {
     const [a, b] = [new Metrics(), new Metrics()];
     a.signatureFailure('site');
     a.signatureFailure('site');
-    b.deliveryTooLarge();
+    b.deliveryTooLarge('site');
     expect(await samples(a, 'hookdeploy_signature_failures_total')).toEqual({
       'hookdeploy_signature_failures_total{target="site"}': 2,
     });
     expect(await samples(b, 'hookdeploy_signature_failures_total')).toEqual({});
     expect(await samples(b, 'hookdeploy_deliveries_too_large_total')).toEqual({
-      hookdeploy_deliveries_too_large_total: 1,
+      'hookdeploy_deliveries_too_large_total{target="site"}': 1,
     });
     const names = Object.keys(await samples(a, 'hookdeploy_'));
     for (const name of ['hookdeploy_process_resident_memory_bytes', 'hookdeploy_process_cpu_seconds_total']) {

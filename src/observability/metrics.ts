@@ -45,7 +45,15 @@ export class Metrics {
 
   private readonly tooLarge = new Counter({
     name: 'hookdeploy_deliveries_too_large_total',
-    help: 'Requests to the webhook refused with 413: body over 25 MiB.',
+    help: 'Requests to a target refused with 413: body over 25 MiB.',
+    labelNames: ['target'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly overBudget = new Counter({
+    name: 'hookdeploy_deliveries_over_budget_total',
+    help: 'Requests to a target refused with 503 because their body did not fit into WEBHOOK_BODY_BUDGET.',
+    labelNames: ['target'] as const,
     registers: [this.registry],
   });
 
@@ -83,6 +91,8 @@ export class Metrics {
       this.deliveries.inc({ target, event: pushEvent, outcome }, 0);
     }
     this.signatureFailures.inc({ target }, 0);
+    this.tooLarge.inc({ target }, 0);
+    this.overBudget.inc({ target }, 0);
     this.secretMatches.inc({ target, secret: '0' }, 0);
     for (const status of ['succeeded', 'failed'] as const) {
       for (const trigger of ['push', 'manual', 'recovery'] as const) {
@@ -106,8 +116,12 @@ export class Metrics {
     this.secretMatches.inc({ target, secret: String(secretIndex) });
   }
 
-  deliveryTooLarge(): void {
-    this.tooLarge.inc();
+  deliveryTooLarge(target: string): void {
+    this.tooLarge.inc({ target });
+  }
+
+  deliveryOverBudget(target: string): void {
+    this.overBudget.inc({ target });
   }
 
   eventStreamFellBehind(): void {

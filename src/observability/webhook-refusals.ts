@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { DEFAULT_TARGET_ID } from '../domain/target.js';
 import { Metrics } from './metrics.js';
 import { RefusalLog } from './refusal-log.js';
 
@@ -19,17 +20,19 @@ export class WebhookRefusals implements OnApplicationShutdown {
   /** A 401: `reason` says what is wrong with the signature, never its value. */
   badSignature(target: string, delivery: string | undefined, reason: string): void {
     this.metrics.signatureFailure(target);
-    this.signatures.refused(delivery, `${target}: ${reason}`);
+    // Env-only mode's lines stay as they were: its one target goes without saying.
+    this.signatures.refused(delivery, target === DEFAULT_TARGET_ID ? reason : `${target}: ${reason}`);
   }
 
   /** A 413 (over 25 MiB), or a body the client did not finish sending. */
-  unreadableBody(delivery: string | undefined, tooLarge: boolean): void {
-    if (tooLarge) this.metrics.deliveryTooLarge();
+  unreadableBody(target: string, delivery: string | undefined, tooLarge: boolean): void {
+    if (tooLarge) this.metrics.deliveryTooLarge(target);
     this.bodies.refused(delivery, tooLarge ? 'body over 25 MiB' : 'body not received');
   }
 
   /** A 503: the body did not fit into what other bodies in flight left of the budget. */
-  overBudget(delivery: string | undefined): void {
+  overBudget(target: string, delivery: string | undefined): void {
+    this.metrics.deliveryOverBudget(target);
     this.busy.refused(delivery, 'webhook body budget exhausted');
   }
 

@@ -45,9 +45,11 @@ async function reload(app: INestApplication, config: ServiceConfig): Promise<voi
   logger.log(`SIGHUP: re-reading ${path}`);
   const result = await reloadTargets(config, process.env);
   if (!result.ok) {
+    // One line per problem: a log line never holds a raw newline (they are escaped).
     logger.error(
-      `SIGHUP: ${path} is invalid; the running configuration stays as it was:\n${result.problems.map((p) => `  ${p}`).join('\n')}`,
+      `SIGHUP: ${path} is invalid (${result.problems.length} problem(s)); the running configuration stays as it was`,
     );
+    for (const problem of result.problems) logger.error(`SIGHUP: ${problem}`);
     return;
   }
   hideSecretVariables(result.secretVariables);

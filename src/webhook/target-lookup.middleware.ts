@@ -22,8 +22,7 @@ export class TargetLookupMiddleware implements NestMiddleware {
     const path = req.originalUrl.split('?', 1)[0]!;
     const hook = HOOK_PATH.exec(path);
     const atWebhookPath = this.registry.webhookPath !== undefined && trimSlash(path) === this.registry.webhookPath;
-    const target =
-      hook && !atWebhookPath ? this.registry.get(safeDecode(hook[1]!)) : this.registry.atWebhookPath();
+    const target = hook && !atWebhookPath ? this.registry.get(safeDecode(hook[1]!)) : this.registry.atWebhookPath();
     if (target === undefined) {
       res.setHeader('Connection', 'close');
       res.status(404).json({ error: hook ? 'no such target' : 'not found' });

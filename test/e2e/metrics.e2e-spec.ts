@@ -45,7 +45,7 @@ async function scrape(server: Server): Promise<Samples> {
 
 /** The series that carry a `target` label: env-only mode's one target is `default`. */
 const BY_TARGET =
-  /^hookdeploy_(deliveries_total|signature_failures_total|secret_matches_total|deployments_total|deploy_duration_seconds_\w+|queue_depth|deployments_running|last_successful_deploy_timestamp_seconds)$/;
+  /^hookdeploy_(deliveries_total|deliveries_too_large_total|deliveries_over_budget_total|signature_failures_total|secret_matches_total|deployments_total|deploy_duration_seconds_\w+|queue_depth|deployments_running|last_successful_deploy_timestamp_seconds)$/;
 
 function withTarget(name: string, labels: Record<string, string> = {}): Record<string, string> {
   return BY_TARGET.test(name) ? { target: 'default', ...labels } : labels;

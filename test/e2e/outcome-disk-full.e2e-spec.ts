@@ -13,7 +13,7 @@ const UNLIMITED_PAGES = 0xfffffffe;
 /** `hookdeploy_deployments_running` as /metrics says it. */
 async function runningGauge(t: TestApp): Promise<string | undefined> {
   const res = await t.http.get('/metrics');
-  return /^hookdeploy_deployments_running (\S+)$/m.exec(res.text)?.[1];
+  return /^hookdeploy_deployments_running{target="default"} (\S+)$/m.exec(res.text)?.[1];
 }
 
 describe('the outcome of a deployment when the disk is full at its end', () => {
