@@ -75,6 +75,22 @@ describe('gitlab.verify with a Standard Webhooks signing secret (whsec_)', () =>
     expect(gitlab.verify(headers, body, [SIGNING_SECRET], NOW).valid).toBe(true);
   });
 
+  it('never takes a signing secret as a plain X-Gitlab-Token: that would skip the timestamp window', () => {
+    const body = Buffer.from('{}');
+    expect(gitlab.verify({ 'x-gitlab-token': SIGNING_SECRET }, body, [SIGNING_SECRET], NOW)).toEqual({
+      valid: false,
+      reason: 'missing webhook-signature header',
+    });
+    expect(gitlab.verify({ 'x-gitlab-token': SIGNING_SECRET }, body, [TOKEN, SIGNING_SECRET], NOW)).toEqual({
+      valid: false,
+      reason: 'X-Gitlab-Token does not match',
+    });
+    expect(gitlab.verify({ 'x-gitlab-token': TOKEN }, body, [TOKEN, SIGNING_SECRET], NOW)).toEqual({
+      valid: true,
+      secretIndex: 0,
+    });
+  });
+
   it('accepts the old signing secret during a rotation', () => {
     const old = `whsec_${randomBytes(32).toString('base64')}`;
     const { headers, body } = signed(0, old);

@@ -65,9 +65,16 @@ export const gitlab: ForgeAdapter = {
       );
       return result.valid ? { valid: true, secretIndex: secrets.indexOf(signingSecrets[result.secretIndex]!) } : result;
     }
+    // A `whsec_` secret is a signing key, never a token: sent back as X-Gitlab-Token it
+    // would skip the signature's five-minute window.
+    if (signingSecrets.length === secrets.length) return { valid: false, reason: 'missing webhook-signature header' };
     const token = header(headers, 'x-gitlab-token');
     if (token === undefined) return { valid: false, reason: 'missing X-Gitlab-Token header' };
-    return firstMatch(secrets, (secret) => sameSecret(token, secret) || 'X-Gitlab-Token does not match');
+    return firstMatch(
+      secrets,
+      (secret) =>
+        (!secret.startsWith(SIGNING_SECRET_PREFIX) && sameSecret(token, secret)) || 'X-Gitlab-Token does not match',
+    );
   },
   event: (headers) => header(headers, 'x-gitlab-event'),
   // Idempotency-Key stays the same across GitLab's retries of one event; X-Gitlab-Event-UUID
