@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Deployment } from '../src/deploy/deployment.js';
+import type { Deployment } from '../src/domain/deployment.js';
 import { pushDelivery, sendDelivery } from './lib/github.js';
 import { request, type JsonAnswer } from './lib/http.js';
 import { detail, short, step } from './lib/print.js';

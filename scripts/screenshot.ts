@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { Deployment } from '../src/deploy/deployment.js';
+import type { Deployment } from '../src/domain/deployment.js';
 import { pushPayload } from '../test/fixtures/deliveries.js';
 import { sendDelivery } from './lib/github.js';
 import { request } from './lib/http.js';

@@ -5,6 +5,7 @@ import type { ServiceConfig } from './config/service-config.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DeploymentsModule } from './deployments/deployments.module.js';
+import { EventsModule } from './events/events.module.js';
 import { GitModule } from './git/git.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
@@ -20,6 +21,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ...config })] }),
+        EventsModule,
         StorageModule.forStorage(storage),
         ObservabilityModule,
         GitModule,

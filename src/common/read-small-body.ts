@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { BodyTooLargeError, readRawBody } from '../webhook/raw-body.js';
+import { BodyTooLargeError, readRawBody } from './raw-body.js';
 import { mediaType } from './headers.js';
 import { httpError } from './http-error.js';
 

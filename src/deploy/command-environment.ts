@@ -1,6 +1,6 @@
 import { operatorEnvironment } from '../process/operator-environment.js';
 import type { DeployedCommit } from './deployed-commit.js';
-import type { DeploymentSummary } from './deployment.js';
+import type { DeploymentSummary } from '../domain/deployment.js';
 
 /** The environment DEPLOY_COMMAND runs with: the operator's, without hookdeploy's secrets, and the DEPLOY_* facts. */
 export function commandEnvironment(deployment: DeploymentSummary, commit: DeployedCommit): Record<string, string> {

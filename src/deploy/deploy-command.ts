@@ -2,7 +2,7 @@ import { commandEnvironment } from './command-environment.js';
 import type { OnSpawn } from './activity-tracker.js';
 import { DeployFailure } from './deploy-failure.js';
 import type { DeployedCommit } from './deployed-commit.js';
-import type { DeploymentSummary } from './deployment.js';
+import type { DeploymentSummary } from '../domain/deployment.js';
 import type { LiveLog } from './live-log.js';
 import { runCommand } from './run-command.js';
 

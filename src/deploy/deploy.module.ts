@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
-import { STORE_EXPORTS, STORE_PROVIDERS } from '../storage/store.providers.js';
 import { DeployQueue } from './deploy-queue.js';
 import { DeployRunner } from './deploy-runner.js';
-import { DeploymentEvents } from './deployment-events.js';
 import { DeploymentRecovery } from './deployment-recovery.js';
 
+/** The per-target queues, the runner and the crash recovery; the stores come from StorageModule. */
 @Module({
-  providers: [DeploymentEvents, ...STORE_PROVIDERS, DeployRunner, DeploymentRecovery, DeployQueue],
-  exports: [DeployQueue, DeploymentEvents, DeployRunner, ...STORE_EXPORTS],
+  providers: [DeployRunner, DeploymentRecovery, DeployQueue],
+  exports: [DeployQueue, DeployRunner],
 })
 export class DeployModule {}

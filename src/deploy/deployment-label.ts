@@ -1,5 +1,5 @@
 import { DEFAULT_TARGET_ID } from '../domain/target.js';
-import type { DeploymentSummary } from './deployment.js';
+import type { DeploymentSummary } from '../domain/deployment.js';
 
 /**
  * "deployment 4 (deliveries a, b)", "deployment 5 of site (manual)": how the log names a

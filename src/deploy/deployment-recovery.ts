@@ -2,10 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Target } from '../domain/target.js';
 import { GitServices } from '../git/git-services.js';
 import type { GitService } from '../git/git.service.js';
-import { deploymentFields } from '../observability/log-fields.js';
+import { deploymentFields } from '../domain/log-fields.js';
 import { endLeftoverGroup } from '../process/process-identity.js';
-import type { DeploymentSummary } from './deployment.js';
-import { DeploymentEvents } from './deployment-events.js';
+import { INTERRUPTED, type DeploymentSummary } from '../domain/deployment.js';
+import { DeploymentEvents } from '../events/deployment-events.js';
 import { ActivityStore } from '../storage/activity.store.js';
 import { DeliveriesStore } from '../storage/deliveries.store.js';
 import { DeploymentLogsStore } from '../storage/deployment-logs.store.js';
@@ -14,9 +14,6 @@ import { Transactions } from '../storage/transactions.js';
 
 /** How long the boot waits for git to say whether a commit is deployed. */
 const RECOVERY_QUERY_TIMEOUT_MS = 60_000;
-
-/** The error of a deployment that was running when hookdeploy died. */
-export const INTERRUPTED = 'interrupted';
 
 /**
  * At boot, settles what a process that died mid-deploy (SIGKILL, OOM, power loss) left

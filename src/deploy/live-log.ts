@@ -1,5 +1,5 @@
 import { CappedLog } from './capped-log.js';
-import type { DeploymentEvents } from './deployment-events.js';
+import type { DeploymentEvents } from '../events/deployment-events.js';
 import type { DeploymentLogsStore } from '../storage/deployment-logs.store.js';
 
 /** How often a running deployment's output is written to the database. */

@@ -1,4 +1,4 @@
-import type { DeploymentEvents } from './deployment-events.js';
+import type { DeploymentEvents } from '../events/deployment-events.js';
 import type { DeploymentLogsStore } from '../storage/deployment-logs.store.js';
 import { LiveLog } from './live-log.js';
 

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { deploymentFields } from '../observability/log-fields.js';
+import { deploymentFields } from '../domain/log-fields.js';
 import { errorMessage } from './deploy-failure.js';
-import type { DeploymentSummary } from './deployment.js';
-import type { DeploymentEvents } from './deployment-events.js';
+import type { DeploymentSummary } from '../domain/deployment.js';
+import type { DeploymentEvents } from '../events/deployment-events.js';
 import { describe } from './deployment-label.js';
 import type { Stores } from '../storage/stores.js';
 import type { LiveLog } from './live-log.js';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DEFAULT_TARGET_ID, type Target } from '../domain/target.js';
-import { deploymentFields } from '../observability/log-fields.js';
+import { deploymentFields } from '../domain/log-fields.js';
 import type { DeliveriesStore } from '../storage/deliveries.store.js';
 import type { DeploymentsStore } from '../storage/deployments.store.js';
 import type { GroupCommit } from '../storage/group-commit.js';

@@ -3,7 +3,7 @@ import type { GitService } from '../git/git.service.js';
 import { trackActivity } from './activity-tracker.js';
 import { DeployFailure, errorMessage, failedBeforeMoving } from './deploy-failure.js';
 import type { DeployedCommit } from './deployed-commit.js';
-import type { DeploymentSummary } from './deployment.js';
+import type { DeploymentSummary } from '../domain/deployment.js';
 import type { Stores } from '../storage/stores.js';
 import { checkWorkTree, type WorkTreePolicy } from './work-tree-policy.js';
 

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
 import { AdminGuard } from '../auth/admin.guard.js';
-import { DELIVERY_OUTCOMES, type StoredDelivery } from '../deploy/delivery-record.js';
+import { DELIVERY_OUTCOMES, type StoredDelivery } from '../domain/delivery-record.js';
 import { DeliveriesStore } from '../storage/deliveries.store.js';
 import { oneOf, parsePage, parseTarget } from './query-params.js';
 

@@ -1,4 +1,4 @@
-import { DEPLOYMENT_STATUSES } from '../deploy/deployment.js';
+import { DEPLOYMENT_STATUSES } from '../domain/deployment.js';
 import type { DeploymentQuery } from '../storage/deployments.store.js';
 import { oneOf, parseId, parsePage, parseTarget } from './query-params.js';
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { DeploymentEvents } from '../deploy/deployment-events.js';
+import { DeploymentEvents } from '../events/deployment-events.js';
 import { forgeAdapter } from '../forges/forges.js';
 import { DeploymentsStore } from '../storage/deployments.store.js';
 import { TargetRegistry } from '../targets/target-registry.js';

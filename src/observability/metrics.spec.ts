@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { DeploymentSummary } from '../deploy/deployment.js';
-import { INTERRUPTED } from '../deploy/deployment-recovery.js';
+import { INTERRUPTED, type DeploymentSummary } from '../domain/deployment.js';
 import { Metrics } from './metrics.js';
 
 /** `name{labels} value` lines of the exposition, without comments. */

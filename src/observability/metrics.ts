@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { DeliveryOutcome } from '../deploy/delivery-record.js';
-import { isFinished, type DeploymentSummary } from '../deploy/deployment.js';
-import { INTERRUPTED } from '../deploy/deployment-recovery.js';
+import type { DeliveryOutcome } from '../domain/delivery-record.js';
+import { INTERRUPTED, isFinished, type DeploymentSummary } from '../domain/deployment.js';
 
 /** From a quick `git pull` to a long build, with DEPLOY_TIMEOUT's default (600 s) as the last bound. */
 export const DEPLOY_DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];

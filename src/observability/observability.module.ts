@@ -1,5 +1,4 @@
 import { Global, Module } from '@nestjs/common';
-import { DeployModule } from '../deploy/deploy.module.js';
 import { DeploymentMetrics } from './deployment-metrics.js';
 import { MetricsController } from './metrics.controller.js';
 import { Metrics } from './metrics.js';
@@ -8,7 +7,6 @@ import { WebhookRefusals } from './webhook-refusals.js';
 /** `GET /metrics`, and what the rest of the application records into it. */
 @Global()
 @Module({
-  imports: [DeployModule],
   controllers: [MetricsController],
   providers: [Metrics, DeploymentMetrics, WebhookRefusals],
   exports: [Metrics, WebhookRefusals],

@@ -1,4 +1,4 @@
-import type { DeliveryQuery, NewDelivery, StoredDelivery } from '../deploy/delivery-record.js';
+import type { DeliveryQuery, NewDelivery, StoredDelivery } from '../domain/delivery-record.js';
 import type { PreparedStatements } from './prepared-statements.js';
 import type { StatusNotifier } from './status-notifier.js';
 import { whereGiven } from './where-given.js';

@@ -1,4 +1,4 @@
-import type { DeploymentStatus, DeploymentSummary, DeploymentTrigger } from '../deploy/deployment.js';
+import type { DeploymentStatus, DeploymentSummary, DeploymentTrigger } from '../domain/deployment.js';
 import type { PreparedStatements } from './prepared-statements.js';
 
 /** A `deployments` row as the summary columns read it. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import type { DeploymentStatus } from '../deploy/deployment.js';
+import type { DeploymentStatus } from '../domain/deployment.js';
 import { DEFAULT_TARGET_ID } from '../domain/target.js';
 import { delivery, push, SHA_A, SHA_B, SHA_C, summaryOf, TestStores } from '../../test/fixtures/stores.js';
 import type { DeploymentsStore } from './deployments.store.js';

@@ -1,4 +1,4 @@
-import type { Deployment, DeploymentStatus, DeploymentSummary } from '../deploy/deployment.js';
+import type { Deployment, DeploymentStatus, DeploymentSummary } from '../domain/deployment.js';
 import type { DeploymentLogsStore } from './deployment-logs.store.js';
 import { firstSummary, SUMMARY_COLUMNS, toSummaries, type DeploymentRow } from './deployment-rows.js';
 import type { PreparedStatements } from './prepared-statements.js';

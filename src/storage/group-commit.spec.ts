@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeploymentEvents } from '../deploy/deployment-events.js';
+import { DeploymentEvents } from '../events/deployment-events.js';
 import { DEFAULT_TARGET_ID } from '../domain/target.js';
 import { GroupCommit } from './group-commit.js';
 import { openDatabase, type Db } from './open-database.js';

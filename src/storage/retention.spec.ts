@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import type { DeliveryOutcome } from '../deploy/delivery-record.js';
-import type { DeploymentStatus } from '../deploy/deployment.js';
+import type { DeliveryOutcome } from '../domain/delivery-record.js';
+import type { DeploymentStatus } from '../domain/deployment.js';
 import { DEFAULT_TARGET_ID } from '../domain/target.js';
 import { delivery, push, TestStores } from '../../test/fixtures/stores.js';
 

@@ -1,4 +1,4 @@
-import type { DeploymentSummary } from '../deploy/deployment.js';
+import type { DeploymentSummary } from '../domain/deployment.js';
 import { firstSummary } from './deployment-rows.js';
 import type { PreparedStatements } from './prepared-statements.js';
 import type { Transactions } from './transactions.js';

@@ -1,8 +1,10 @@
 import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { Db } from './open-database.js';
+import { DATABASE } from './database.token.js';
+import { STORE_EXPORTS, STORE_PROVIDERS } from './store.providers.js';
 
-/** Injection token of the open database. */
-export const DATABASE = Symbol('DATABASE');
+export { DATABASE } from './database.token.js';
+
 const STORAGE = Symbol('STORAGE');
 
 /** The database `createApp` opened (and checked) before Nest started, and its DATA_DIR lock. */
@@ -22,8 +24,10 @@ export class StorageModule implements OnApplicationShutdown {
       providers: [
         { provide: STORAGE, useValue: storage },
         { provide: DATABASE, useValue: storage.db },
+        ...STORE_PROVIDERS,
       ],
-      exports: [DATABASE],
+      // The stores, group commit and WAL sync: the only code that touches the tables.
+      exports: [DATABASE, ...STORE_EXPORTS],
     };
   }
 

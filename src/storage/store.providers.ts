@@ -1,5 +1,5 @@
 import type { Provider } from '@nestjs/common';
-import { DeploymentEvents } from '../deploy/deployment-events.js';
+import { DeploymentEvents } from '../events/deployment-events.js';
 import { ActivityStore } from './activity.store.js';
 import { DeliveriesStore } from './deliveries.store.js';
 import { DeploymentLogsStore } from './deployment-logs.store.js';
@@ -7,7 +7,7 @@ import { DeploymentsStore } from './deployments.store.js';
 import { GroupCommit } from './group-commit.js';
 import type { Db } from './open-database.js';
 import { Retention } from './retention.js';
-import { DATABASE } from './storage.module.js';
+import { DATABASE } from './database.token.js';
 import { createStores, type Stores } from './stores.js';
 import { Transactions } from './transactions.js';
 import { WalSync } from './wal-sync.js';

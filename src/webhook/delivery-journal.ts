@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { DeliveryOutcome } from '../deploy/delivery-record.js';
+import type { DeliveryOutcome } from '../domain/delivery-record.js';
 import { DeliveriesStore } from '../storage/deliveries.store.js';
 import { GroupCommit } from '../storage/group-commit.js';
 

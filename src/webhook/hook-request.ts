@@ -1,5 +1,5 @@
 import type { Target } from '../domain/target.js';
-import type { RawBodyRequest } from './raw-body.js';
+import type { RawBodyRequest } from '../common/raw-body.js';
 
 /** A webhook request once TargetLookupMiddleware found its target and RawBodyMiddleware read it. */
 export type HookRequest = RawBodyRequest & { hookTarget?: Target };

@@ -1,10 +1,10 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { WebhookRefusals } from '../observability/webhook-refusals.js';
-import { BodyBudget } from './body-budget.js';
+import { BodyBudget } from '../common/body-budget.js';
 import { forgeAdapter } from '../forges/forges.js';
 import { hookTargetOf, type HookRequest } from './hook-request.js';
-import { BodyBudgetExceededError, BodyTooLargeError, readRawBody } from './raw-body.js';
+import { BodyBudgetExceededError, BodyTooLargeError, readRawBody } from '../common/raw-body.js';
 
 /** Bodies in flight are answered within seconds, or cut off at REQUEST_TIMEOUT. */
 export const BUDGET_RETRY_AFTER_SECONDS = 5;

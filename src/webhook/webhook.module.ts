@@ -2,7 +2,7 @@ import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common
 import { ConfigService } from '@nestjs/config';
 import type { ServiceConfig } from '../config/service-config.js';
 import { DeployModule } from '../deploy/deploy.module.js';
-import { BodyBudget } from './body-budget.js';
+import { BodyBudget } from '../common/body-budget.js';
 import { DeliveryJournal } from './delivery-journal.js';
 import { DeliveryOutcomes } from './delivery-outcomes.js';
 import { RawBodyMiddleware } from './raw-body.middleware.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import type { Deployment } from '../../src/deploy/deployment.js';
+import type { Deployment } from '../../src/domain/deployment.js';
 import { fixtureDefaults } from '../fixtures/forge-deliveries.js';
 import { TARGETS_ADMIN_TOKEN, TargetsService } from '../fixtures/targets-service.js';
 import { waitFor } from '../fixtures/wait.js';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Deployment } from '../../src/deploy/deployment.js';
+import type { Deployment } from '../../src/domain/deployment.js';
 import { pushPayload, signedDelivery } from '../fixtures/deliveries.js';
 import { git, GitFixture } from '../fixtures/git-fixture.js';
 import { ServiceProcess } from '../fixtures/service-process.js';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Deployment } from '../../src/deploy/deployment.js';
+import type { Deployment } from '../../src/domain/deployment.js';
 import { pushPayload, signedDelivery } from '../fixtures/deliveries.js';
 import { GitFixture } from '../fixtures/git-fixture.js';
 import { ServiceProcess } from '../fixtures/service-process.js';

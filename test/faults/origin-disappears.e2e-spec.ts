@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PullStrategy } from '../../src/config/app-config.js';
-import type { Deployment } from '../../src/deploy/deployment.js';
+import type { Deployment } from '../../src/domain/deployment.js';
 import { git, GitFixture } from '../fixtures/git-fixture.js';
 import { LiveService, workTreeState, type Exchange } from '../fixtures/live-service.js';
 import { waitFor } from '../fixtures/wait.js';

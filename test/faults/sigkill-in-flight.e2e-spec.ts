@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import type { Deployment } from '../../src/deploy/deployment.js';
+import type { Deployment } from '../../src/domain/deployment.js';
 import { pushPayload, signedDelivery } from '../fixtures/deliveries.js';
 import { git, GitFixture } from '../fixtures/git-fixture.js';
 import { LIVE_SECRET, LiveService, workTreeState, type Exchange } from '../fixtures/live-service.js';

@@ -1,7 +1,7 @@
 import { expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type { StoredDelivery } from '../../../src/deploy/delivery-record.js';
-import type { Deployment } from '../../../src/deploy/deployment.js';
+import type { StoredDelivery } from '../../../src/domain/delivery-record.js';
+import type { Deployment } from '../../../src/domain/deployment.js';
 import { FORGE_NAMES, type ForgeName } from '../../../src/domain/forge-name.js';
 import {
   TEST_DELIVERY_ANSWER,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { StoredDelivery } from '../../../src/deploy/delivery-record.js';
-import type { Deployment, DeploymentSummary } from '../../../src/deploy/deployment.js';
+import type { StoredDelivery } from '../../../src/domain/delivery-record.js';
+import type { Deployment, DeploymentSummary } from '../../../src/domain/deployment.js';
 import { fixtureDefaults } from '../../fixtures/forge-deliveries.js';
 import { GitFixture } from '../../fixtures/git-fixture.js';
 import { LiveService } from '../../fixtures/live-service.js';

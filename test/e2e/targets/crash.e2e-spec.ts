@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { DeploymentSummary } from '../../../src/deploy/deployment.js';
+import type { DeploymentSummary } from '../../../src/domain/deployment.js';
 import { DeployTrace } from '../../fixtures/deploy-trace.js';
 import { settledStatus, TargetsService } from '../../fixtures/targets-service.js';
 import { waitFor } from '../../fixtures/wait.js';

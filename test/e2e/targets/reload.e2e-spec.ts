@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { readFile, writeFile } from 'node:fs/promises';
-import type { Deployment, DeploymentSummary } from '../../../src/deploy/deployment.js';
-import type { TargetView } from '../../../src/targets/targets.controller.js';
+import type { Deployment, DeploymentSummary } from '../../../src/domain/deployment.js';
+import type { TargetView } from '../../../src/deployments/targets.controller.js';
 import { DeployTrace } from '../../fixtures/deploy-trace.js';
 import { GitFixture } from '../../fixtures/git-fixture.js';
 import { LiveService } from '../../fixtures/live-service.js';

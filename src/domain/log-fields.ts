@@ -1,4 +1,4 @@
-import type { DeploymentSummary } from '../deploy/deployment.js';
+import type { DeploymentSummary } from './deployment.js';
 
 /**
  * The fields of a log line about a deployment: its id and the deliveries it covers, so

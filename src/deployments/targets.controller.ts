@@ -1,12 +1,12 @@
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
 import { AdminGuard } from '../auth/admin.guard.js';
-import type { DeploymentSummary } from '../deploy/deployment.js';
+import type { DeploymentSummary } from '../domain/deployment.js';
 import type { ForgeName } from '../domain/forge-name.js';
 import type { PullStrategy } from '../domain/pull-strategy.js';
 import { GitServices } from '../git/git-services.js';
 import { DeploymentsStore } from '../storage/deployments.store.js';
-import { TargetRegistry } from './target-registry.js';
-import { workTreeStatus } from './work-tree-status.js';
+import { TargetRegistry } from '../targets/target-registry.js';
+import { workTreeStatus } from '../targets/work-tree-status.js';
 
 export interface TargetView {
   id: string;

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
-import type { DeploymentSummary } from './deployment.js';
+import type { DeploymentSummary } from '../domain/deployment.js';
 
 export interface DeploymentListener {
   status(deployment: DeploymentSummary): void;

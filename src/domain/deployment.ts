@@ -34,3 +34,6 @@ export type DeploymentSummary = Omit<Deployment, 'log'>;
 export function isFinished(deployment: Pick<Deployment, 'status'>): boolean {
   return deployment.status === 'succeeded' || deployment.status === 'failed';
 }
+
+/** The error of a deployment that was running when hookdeploy died. */
+export const INTERRUPTED = 'interrupted';

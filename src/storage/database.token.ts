@@ -1,0 +1,2 @@
+/** Injection token of the open database (StorageModule provides it). */
+export const DATABASE = Symbol('DATABASE');
