@@ -39,7 +39,7 @@ describe('deploys', () => {
       // Every accepted delivery is recorded against exactly one deployment.
       expect(deployments.flatMap((d) => d.deliveries).sort()).toEqual(shas.map((_, i) => `burst-${i}`).sort());
       expect(await t.fixture.deployHead()).toBe(shas.at(-1));
-    });
+    }, 30_000);
 
     it('runs one deploy at a time: a push during a deploy waits for it and deploys the newest state', async () => {
       // A deploy command that holds the first deploy until the test releases it.

@@ -144,7 +144,7 @@ describe('the service process', () => {
     expect(await fixture.deployHead()).toBe(await fixture.originHead());
     service.child.kill('SIGTERM');
     expect(await service.exitCode()).toBe(0);
-  });
+  }, 30_000);
 
   it('SIGTERM does not wait for a client that never finishes its request', async () => {
     fixture = await GitFixture.create();
