@@ -7,7 +7,6 @@ import { ConfigError } from './config.error.js';
 import { parseServerEnvironment, type Environment } from './env.schema.js';
 import { loadEnvConfig } from './load-config.js';
 import type { ServiceConfig } from './service-config.js';
-import { parseTargetsFile } from './targets-file.js';
 
 /** The variable that switches from env-only mode to the targets file. */
 export const CONFIG_FILE_VARIABLE = 'HOOKDEPLOY_CONFIG';
@@ -138,6 +137,8 @@ export async function readTargets(path: string, env: Environment): Promise<Reloa
     return { ok: false, problems: [`${CONFIG_FILE_VARIABLE}: ${path} ${reason}`] };
   }
 
+  // Loaded only with a targets file: env-only mode never pays for the YAML parser's memory.
+  const { parseTargetsFile } = await import('./targets-file.js');
   const file = parseTargetsFile(text, path, env);
   const checked = await checkRepositories(file.targets);
   const problems = [...file.problems, ...checked.problems];
