@@ -1,15 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { pushPayload, signedDelivery, type SignedRequest } from '../../test/fixtures/deliveries.js';
 import { git, GitFixture } from '../../test/fixtures/git-fixture.js';
 import { ServiceProcess } from '../../test/fixtures/service-process.js';
+import { deliver } from './deliver.js';
 import { rssMb } from './stats.js';
 
 export const SECRET = 'bench-secret';
 
 /** The node flags of `npm run start:prod`: the service is measured as production runs it. */
-const PRODUCTION_NODE_FLAGS = startProdFlags();
+export const PRODUCTION_NODE_FLAGS = startProdFlags();
+
+/** start:prod's flags, then BENCH_NODE_ARGS (to profile the service under the benchmark). */
+export function benchNodeArgs(): string[] {
+  return [...PRODUCTION_NODE_FLAGS, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+}
 
 function startProdFlags(): string[] {
   const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
@@ -18,7 +23,7 @@ function startProdFlags(): string[] {
     throw new Error('start:prod is no longer `node … dist/main.js`');
   return words.slice(1, -1);
 }
-const TOKEN = 'bench-admin-token-0123456789';
+export const TOKEN = 'bench-admin-token-0123456789';
 
 /** The built service as an operator runs it in production, on loopback, over a temp origin and clone. */
 export class BenchService {
@@ -41,7 +46,7 @@ export class BenchService {
       },
       fixture.root,
       // To profile the service under the benchmark: BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
-      [...PRODUCTION_NODE_FLAGS, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
+      benchNodeArgs(),
     );
     return new BenchService(fixture, service, `http://127.0.0.1:${await service.port()}`);
   }
@@ -68,34 +73,9 @@ export class BenchService {
     return signedDelivery(pushPayload({ after: sha }), { secret: SECRET });
   }
 
-  /**
-   * Sends one prepared delivery on a connection of its own, as GitHub does; resolves with
-   * the time from sending to the whole answer, in ms. Throws unless it was 202.
-   */
+  /** Sends one prepared delivery to WEBHOOK_PATH, as GitHub does (see deliver()). */
   deliver(delivery: SignedRequest): Promise<number> {
-    const url = new URL(`${this.base}/github`);
-    return new Promise((resolve, reject) => {
-      const started = performance.now();
-      const req = request(
-        {
-          host: url.hostname,
-          port: url.port,
-          path: url.pathname,
-          method: 'POST',
-          headers: delivery.headers,
-          agent: false,
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => {
-            if (res.statusCode === 202) resolve(performance.now() - started);
-            else reject(new Error(`delivery answered ${res.statusCode}`));
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(delivery.body);
-    });
+    return deliver(`${this.base}/github`, delivery);
   }
 
   async deployments(): Promise<{ status: string }[]> {

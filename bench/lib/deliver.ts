@@ -1,0 +1,32 @@
+import { request } from 'node:http';
+import type { SignedRequest } from '../../test/fixtures/deliveries.js';
+
+/**
+ * Sends one prepared delivery to `url` on a connection of its own, as GitHub does;
+ * resolves with the time from sending to the whole answer, in ms. Throws unless it was 202.
+ */
+export function deliver(url: string, delivery: SignedRequest): Promise<number> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const req = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        headers: delivery.headers,
+        agent: false,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode === 202) resolve(performance.now() - started);
+          else reject(new Error(`delivery to ${target.pathname} answered ${res.statusCode}`));
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(delivery.body);
+  });
+}
