@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooLargeError, readRawBody } from './raw-body.js';
 import { mediaType } from './headers.js';
 import { httpError } from './http-error.js';
@@ -15,7 +15,12 @@ export async function readSmallBody(req: IncomingMessage): Promise<Record<string
   try {
     raw = await readRawBody(req, SMALL_BODY_BYTES);
   } catch (error) {
-    if (error instanceof BodyTooLargeError) throw httpError(413, `body larger than ${SMALL_BODY_BYTES} bytes`);
+    if (error instanceof BodyTooLargeError) {
+      // The rest is not read: Node would otherwise discard an endless body until
+      // REQUEST_TIMEOUT. Express links the response to its request.
+      (req as IncomingMessage & { res?: ServerResponse }).res?.setHeader('Connection', 'close');
+      throw httpError(413, `body larger than ${SMALL_BODY_BYTES} bytes`);
+    }
     throw httpError(400, 'the request body could not be read');
   }
   if (raw.length === 0) return {};
