@@ -1,5 +1,5 @@
 import type { PullStrategy } from '../domain/pull-strategy.js';
-import type { TrustProxy } from './trust-proxy.js';
+import type { ServerSettings } from './service-config.js';
 
 // Where they were first defined; kept for the code that imports them from here.
 export { PULL_STRATEGIES, type PullStrategy } from '../domain/pull-strategy.js';
@@ -11,13 +11,11 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** The validated configuration, as the rest of the application sees it. */
-export interface AppConfig {
+/** The validated configuration, as the rest of the application sees it (env-only mode). */
+export interface AppConfig extends Omit<ServerSettings, 'webhookPath' | 'maxParallelDeploys'> {
   githubSecret: string;
   /** Absolute path of the deployed work tree. */
   repoPath: string;
-  port: number;
-  host: string;
   webhookPath: string;
   deployBranch: string;
   /** `owner/name`; undefined means deliveries from any repository are accepted. */
@@ -25,23 +23,6 @@ export interface AppConfig {
   pullStrategy: PullStrategy;
   deployCommand: string | undefined;
   deployTimeoutMs: number;
-  adminToken: string | undefined;
-  /** Absolute directory of hookdeploy.db. */
-  dataDir: string;
-  /** How many deployments (with their deliveries) the history keeps. */
-  historyLimit: number;
-  logFormat: LogFormat;
-  logLevel: LogLevel;
-  /** How long a client may take to send its request headers (Node's server.headersTimeout). */
-  headersTimeoutMs: number;
-  /** How long a client may take to send its whole request, body included (server.requestTimeout). */
-  requestTimeoutMs: number;
-  /** Webhook body bytes held at once across all requests, before their signature is checked. */
-  webhookBodyBudgetBytes: number;
-  /** Open connections at most (Node's server.maxConnections); kept well below the open-file limit. */
-  maxConnections: number;
-  /** Which peers' X-Forwarded-For names the client (Express's `trust proxy`); false: none. */
-  trustProxy: TrustProxy;
 }
 
 /** Names of the variables whose values must never be echoed anywhere. */

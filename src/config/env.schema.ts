@@ -1,60 +1,20 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
-import {
-  LOG_FORMATS,
-  LOG_LEVELS,
-  PULL_STRATEGIES,
-  type LogFormat,
-  type LogLevel,
-  type PullStrategy,
-} from './app-config.js';
+import { parseTrustProxy } from './trust-proxy.js';
+import { LOG_FORMATS, LOG_LEVELS, PULL_STRATEGIES, type AppConfig } from './app-config.js';
+import type { ServerSettings } from './service-config.js';
 import { BAD_BRANCH, REPOSITORY_SLUG, shortBranchName } from './git-names.js';
 
 /** What the environment alone can tell; the git-derived defaults come later. */
-export interface EnvSettings {
-  githubSecret: string;
+export interface EnvSettings extends Omit<AppConfig, 'deployBranch'>, Pick<ServerSettings, 'maxParallelDeploys'> {
   /** The secret before a rotation, accepted as well until it is removed. */
   githubSecretPrevious: string | undefined;
-  repoPath: string;
-  port: number;
-  host: string;
-  webhookPath: string;
+  /** Undefined: the branch checked out in REPO_PATH, which loadConfig asks git for. */
   deployBranch: string | undefined;
-  deployRepository: string | undefined;
-  pullStrategy: PullStrategy;
-  deployCommand: string | undefined;
-  deployTimeoutMs: number;
-  adminToken: string | undefined;
-  dataDir: string;
-  historyLimit: number;
-  logFormat: LogFormat;
-  logLevel: LogLevel;
-  headersTimeoutMs: number;
-  requestTimeoutMs: number;
-  webhookBodyBudgetBytes: number;
-  maxConnections: number;
-  trustProxy: TrustProxy;
-  maxParallelDeploys: number;
 }
 
 /** The settings of the process itself, which a targets file leaves to the environment. */
-export type ServerEnvSettings = Pick<
-  EnvSettings,
-  | 'port'
-  | 'host'
-  | 'adminToken'
-  | 'dataDir'
-  | 'historyLimit'
-  | 'logFormat'
-  | 'logLevel'
-  | 'headersTimeoutMs'
-  | 'requestTimeoutMs'
-  | 'webhookBodyBudgetBytes'
-  | 'maxConnections'
-  | 'trustProxy'
-  | 'maxParallelDeploys'
->;
+export type ServerEnvSettings = Omit<ServerSettings, 'webhookPath'>;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 

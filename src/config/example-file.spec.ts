@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FORGE_NAMES } from '../domain/forge-name.js';
+import { TARGET_KEYS } from './target.schema.js';
 import { parseTargetsFile } from './targets-file.js';
 
 const EXAMPLE = resolve(import.meta.dirname, '../../examples/hookdeploy.yml');
@@ -25,17 +26,7 @@ describe('examples/hookdeploy.yml', () => {
     expect(new Set(targets.map((target) => target.forge))).toEqual(
       new Set(FORGE_NAMES.filter((forge) => forge !== 'gitea')),
     );
-    for (const key of [
-      'id',
-      'forge',
-      'secrets',
-      'repoPath',
-      'branch',
-      'repository',
-      'strategy',
-      'command',
-      'timeout',
-    ]) {
+    for (const key of TARGET_KEYS) {
       expect(text).toMatch(new RegExp(`^ +(- )?${key}:`, 'm'));
     }
   });

@@ -28,11 +28,7 @@ describe('loadConfig', () => {
 
   beforeAll(async () => {
     fixture = await GitFixture.create({ branch: 'trunk' });
-    clone = async (name) => {
-      const path = join(fixture.root, name);
-      await git(fixture.root, 'clone', '--quiet', fixture.origin, path);
-      return path;
-    };
+    clone = (name) => fixture.clone(name);
   });
   afterAll(async () => {
     await fixture.remove();

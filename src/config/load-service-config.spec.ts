@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GIT_ENV, GitFixture, git } from '../../test/fixtures/git-fixture.js';
 import { ConfigError } from './config.error.js';
@@ -30,16 +30,11 @@ describe('loadServiceConfig', () => {
   beforeAll(async () => {
     fixture = await GitFixture.create({ branch: 'trunk' });
     clone = async (name, url) => {
-      const path = join(fixture.root, name);
-      await git(fixture.root, 'clone', '--quiet', fixture.origin, path);
+      const path = await fixture.clone(name);
       if (url) await git(path, 'remote', 'set-url', 'origin', url);
       return path;
     };
-    file = async (name, ...lines) => {
-      const path = join(fixture.root, name);
-      await writeFile(path, `${lines.join('\n')}\n`);
-      return path;
-    };
+    file = (name, ...lines) => fixture.writeLines(name, ...lines);
   });
   afterAll(async () => {
     await fixture.remove();

@@ -5,7 +5,10 @@ import type { TrustProxy } from './trust-proxy.js';
 /** Where the targets come from: the environment (one target, `default`) or the targets file. */
 export type ConfigSource = { kind: 'env' } | { kind: 'file'; path: string };
 
-/** The settings of the process itself, from the environment in both modes. */
+/**
+ * The settings of the process itself, from the environment in both modes: declared here
+ * only; AppConfig and EnvSettings take theirs from this.
+ */
 export interface ServerSettings {
   port: number;
   host: string;
@@ -17,14 +20,17 @@ export interface ServerSettings {
   adminToken: string | undefined;
   /** Absolute directory of hookdeploy.db. */
   dataDir: string;
+  /** How many deployments (with their deliveries) the history keeps. */
   historyLimit: number;
   logFormat: LogFormat;
   logLevel: LogLevel;
+  /** How long a client may take to send its request headers (Node's server.headersTimeout). */
   headersTimeoutMs: number;
+  /** How long a client may take to send its whole request, body included (server.requestTimeout). */
   requestTimeoutMs: number;
   /** Bytes of webhook bodies held at once, before their signature is checked (WEBHOOK_BODY_BUDGET). */
   webhookBodyBudgetBytes: number;
-  /** Open connections at most (server.maxConnections, MAX_CONNECTIONS). */
+  /** Open connections at most (server.maxConnections, MAX_CONNECTIONS); kept well below the open-file limit. */
   maxConnections: number;
   /** Whose X-Forwarded-For names the client (Express's `trust proxy`; TRUST_PROXY). */
   trustProxy: TrustProxy;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { didYouMean } from './did-you-mean.js';
+import { TARGET_KEYS } from './target.schema.js';
 import { parseTargetsFile } from './targets-file.js';
 
 const FILE = 'hookdeploy.yml';
@@ -296,19 +297,7 @@ describe('didYouMean', () => {
     ['hosts', undefined],
     ['build', undefined],
   ])('guesses %s meant %s', (typo, meant) => {
-    expect(
-      didYouMean(typo, [
-        'id',
-        'forge',
-        'secrets',
-        'repoPath',
-        'branch',
-        'repository',
-        'strategy',
-        'command',
-        'timeout',
-      ]),
-    ).toBe(meant);
+    expect(didYouMean(typo, TARGET_KEYS)).toBe(meant);
   });
 });
 

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { GIT_ENV, GitFixture, git } from '../fixtures/git-fixture.js';
+import { GIT_ENV, GitFixture } from '../fixtures/git-fixture.js';
 
 const exec = promisify(execFile);
 const MAIN = resolve(import.meta.dirname, '../../dist/main.js');
@@ -39,16 +39,8 @@ describe('node dist/main.js --check-config', () => {
   beforeAll(async () => {
     fixture = await GitFixture.create();
     repos = [];
-    for (const name of ['site', 'blog', 'shop']) {
-      const path = join(fixture.root, name);
-      await git(fixture.root, 'clone', '--quiet', fixture.origin, path);
-      repos.push(path);
-    }
-    file = async (name, ...lines) => {
-      const path = join(fixture.root, name);
-      await writeFile(path, `${lines.join('\n')}\n`);
-      return path;
-    };
+    for (const name of ['site', 'blog', 'shop']) repos.push(await fixture.clone(name));
+    file = (name, ...lines) => fixture.writeLines(name, ...lines);
   });
   afterAll(async () => {
     await fixture.remove();

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { GitFixture } from '../fixtures/git-fixture.js';
-import { LIVE_SECRET, LiveService, type Exchange } from '../fixtures/live-service.js';
+import { LIVE_SECRET, type Exchange } from '../fixtures/live-service.js';
+import { livePerTest } from '../fixtures/live-per-test.js';
 import { signedDelivery } from '../fixtures/deliveries.js';
 import { waitFor } from '../fixtures/wait.js';
 
@@ -91,22 +91,13 @@ function statusOf(answer: string): number | undefined {
 }
 
 describe('WEBHOOK_BODY_BUDGET bounds the memory of unsigned bodies in flight', () => {
-  let fixture: GitFixture | undefined;
-  let live: LiveService | undefined;
-
-  afterEach(async () => {
-    await live?.stop();
-    live = undefined;
-    await fixture?.remove();
-    fixture = undefined;
-  });
+  const lives = livePerTest();
 
   it(
     '60 connections streaming 24 MiB with a wrong signature: memory stays within the budget, the excess gets 503 + Retry-After, signed deliveries are served',
     async () => {
-      fixture = await GitFixture.create();
-      live = await LiveService.start(fixture, { WEBHOOK_BODY_BUDGET: String(BUDGET_MIB) });
-      const service = live;
+      const fixture = await lives.fixture();
+      const service = await lives.start(fixture, { WEBHOOK_BODY_BUDGET: String(BUDGET_MIB) });
       const pid = service.service.child.pid!;
       const sha = await fixture.commitAndPush();
       // One signed delivery first, so that the baseline includes a warmed-up service.

@@ -1,11 +1,12 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { chmod, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PullStrategy } from '../../src/config/app-config.js';
 import { signedDelivery } from '../fixtures/deliveries.js';
-import { git, GitFixture } from '../fixtures/git-fixture.js';
-import { LIVE_SECRET, LiveService, workTreeState } from '../fixtures/live-service.js';
+import { git, type GitFixture } from '../fixtures/git-fixture.js';
+import { LIVE_SECRET, workTreeState } from '../fixtures/live-service.js';
+import { livePerTest } from '../fixtures/live-per-test.js';
 import { ancestry, commandLine, gone, pidFrom, processGroupOf } from '../fixtures/processes.js';
 import { waitFor } from '../fixtures/wait.js';
 
@@ -77,31 +78,21 @@ const HANGS: Hang[] = [
 ];
 
 describe('git hangs: DEPLOY_TIMEOUT ends the whole process group, the next deploy works', () => {
-  let fixture: GitFixture | undefined;
-  let live: LiveService | undefined;
-
-  afterEach(async () => {
-    await live?.stop();
-    live = undefined;
-    await fixture?.remove();
-    fixture = undefined;
-  });
+  const lives = livePerTest();
 
   it.each(HANGS.map((hang) => [hang.name, hang] as const))(
     '%s',
     async (_name, hang) => {
-      fixture = await GitFixture.create();
-      const f = fixture;
+      const f = await lives.fixture();
       const script = join(f.root, 'hang.sh');
       await writeFile(script, hangingScript(f.root, hang.ignoreTerm));
       await chmod(script, 0o755);
       const env = await hang.install(f, script);
-      live = await LiveService.start(f, {
+      const service = await lives.start(f, {
         ...env,
         PULL_STRATEGY: hang.strategy,
         DEPLOY_TIMEOUT: String(DEPLOY_TIMEOUT_S),
       });
-      const service = live;
       const before = await workTreeState(f);
 
       const sha = await f.commitAndPush('never fetched');
@@ -167,8 +158,7 @@ describe('git hangs: DEPLOY_TIMEOUT ends the whole process group, the next deplo
   it(
     'a local git query that hangs before the fetch (a core.fsmonitor hook in git status)',
     async () => {
-      fixture = await GitFixture.create();
-      const f = fixture;
+      const f = await lives.fixture();
       const hold = join(f.root, 'hold');
       const hook = join(f.root, 'fsmonitor.sh');
       // Holds while `hold` exists: removing the fixture ends it, whatever the service did.
@@ -178,8 +168,7 @@ describe('git hangs: DEPLOY_TIMEOUT ends the whole process group, the next deplo
       );
       await chmod(hook, 0o755);
       await writeFile(hold, '');
-      live = await LiveService.start(f, { DEPLOY_TIMEOUT: String(DEPLOY_TIMEOUT_S) });
-      const service = live;
+      const service = await lives.start(f, { DEPLOY_TIMEOUT: String(DEPLOY_TIMEOUT_S) });
       const before = await workTreeState(f);
       await git(f.deploy, 'config', 'core.fsmonitor', hook);
 
@@ -209,8 +198,7 @@ describe('git hangs: DEPLOY_TIMEOUT ends the whole process group, the next deplo
   it.each<PullStrategy>(['rebase', 'ff-only', 'reset'])(
     '%s: a checkout that hangs half way (a smudge filter) is ended and undone; the next deploy works',
     async (strategy) => {
-      fixture = await GitFixture.create();
-      const f = fixture;
+      const f = await lives.fixture();
       const [hold, once, pidFile] = [join(f.root, 'hold'), join(f.root, 'filter-ran'), join(f.root, 'filter.pid')];
       const filter = join(f.root, 'hold-filter.sh');
       await writeFile(
@@ -225,8 +213,7 @@ describe('git hangs: DEPLOY_TIMEOUT ends the whole process group, the next deplo
       // The operator's own untracked file: whatever undoes the checkout must leave it alone.
       await writeFile(join(f.deploy, 'operator-notes.txt'), 'not in git\n');
       await writeFile(hold, '');
-      live = await LiveService.start(f, { PULL_STRATEGY: strategy, DEPLOY_TIMEOUT: String(DEPLOY_TIMEOUT_S) });
-      const service = live;
+      const service = await lives.start(f, { PULL_STRATEGY: strategy, DEPLOY_TIMEOUT: String(DEPLOY_TIMEOUT_S) });
       const before = await workTreeState(f);
 
       // In path order: a new file and a changed one are written before the filter hangs on z-last.txt.
@@ -259,14 +246,12 @@ describe('git hangs: DEPLOY_TIMEOUT ends the whole process group, the next deplo
   it(
     'SIGTERM while the fetch hangs: the stop waits for DEPLOY_TIMEOUT at most, leaves no process behind, exits 0',
     async () => {
-      fixture = await GitFixture.create();
-      const f = fixture;
+      const f = await lives.fixture();
       const script = join(f.root, 'hang.sh');
       await writeFile(script, hangingScript(f.root, true));
       await chmod(script, 0o755);
       await git(f.deploy, 'config', 'remote.origin.uploadpack', script);
-      live = await LiveService.start(f, { DEPLOY_TIMEOUT: '2' });
-      const service = live;
+      const service = await lives.start(f, { DEPLOY_TIMEOUT: '2' });
       const before = await workTreeState(f);
 
       const sha = await f.commitAndPush('never fetched');

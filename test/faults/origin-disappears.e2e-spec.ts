@@ -1,11 +1,12 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PullStrategy } from '../../src/config/app-config.js';
 import type { Deployment } from '../../src/domain/deployment.js';
-import { git, GitFixture } from '../fixtures/git-fixture.js';
-import { LiveService, workTreeState, type Exchange } from '../fixtures/live-service.js';
+import { git } from '../fixtures/git-fixture.js';
+import { workTreeState, type Exchange } from '../fixtures/live-service.js';
+import { livePerTest } from '../fixtures/live-per-test.js';
 import { waitFor } from '../fixtures/wait.js';
 
 const TEST_TIMEOUT = 60_000;
@@ -26,30 +27,20 @@ function accepted(exchange: Exchange): { deploymentId: number; delivery: string 
 }
 
 describe('the origin disappears (renamed) in the middle of a burst', () => {
-  let fixture: GitFixture | undefined;
-  let live: LiveService | undefined;
-
-  afterEach(async () => {
-    await live?.stop();
-    live = undefined;
-    await fixture?.remove();
-    fixture = undefined;
-  });
+  const lives = livePerTest();
 
   it.each<PullStrategy>(['rebase', 'ff-only', 'reset'])(
     '%s: the deployments without origin fail naming it, the service keeps answering, the push after its return deploys',
     async (strategy) => {
-      fixture = await GitFixture.create();
-      const f = fixture;
+      const f = await lives.fixture();
       const hold = join(f.root, 'hold');
       const moved = `${f.origin}.moved`;
       await writeFile(hold, '');
       // The command holds the first deployment: the burst arrives while a deploy runs.
-      live = await LiveService.start(f, {
+      const service = await lives.start(f, {
         PULL_STRATEGY: strategy,
         DEPLOY_COMMAND: `while [ -e "${hold}" ]; do sleep 0.05; done`,
       });
-      const service = live;
 
       const first = await f.commitAndPush('before the outage');
       const answers: Exchange[] = [await service.deliverPush(first, 'before-outage')];
@@ -123,11 +114,9 @@ describe('the origin disappears (renamed) in the middle of a burst', () => {
   it(
     'renamed while deliveries stream in and deploys run back to back: every deployment either reached its commit or failed naming the origin',
     async () => {
-      fixture = await GitFixture.create();
-      const f = fixture;
+      const f = await lives.fixture();
       const moved = `${f.origin}.moved`;
-      live = await LiveService.start(f, { DEPLOY_COMMAND: 'sleep 0.1' });
-      const service = live;
+      const service = await lives.start(f, { DEPLOY_COMMAND: 'sleep 0.1' });
 
       const shas: string[] = [];
       for (let i = 1; i <= 15; i += 1) shas.push(await f.commit(`stream ${i}`));

@@ -1,12 +1,13 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Deployment } from '../../src/domain/deployment.js';
 import { pushPayload, signedDelivery } from '../fixtures/deliveries.js';
-import { git, GitFixture } from '../fixtures/git-fixture.js';
-import { LIVE_SECRET, LiveService, workTreeState, type Exchange } from '../fixtures/live-service.js';
+import { git, type GitFixture } from '../fixtures/git-fixture.js';
+import { LIVE_SECRET, workTreeState, type Exchange } from '../fixtures/live-service.js';
+import { livePerTest } from '../fixtures/live-per-test.js';
 import { gone, pidFrom } from '../fixtures/processes.js';
 import { waitFor } from '../fixtures/wait.js';
 
@@ -77,24 +78,14 @@ function halfSent(port: number, sha: string, id: string): { sent: Promise<void>;
 }
 
 describe('SIGKILL while deliveries are still arriving, then a restart on the same DATA_DIR', () => {
-  let fixture: GitFixture | undefined;
-  let live: LiveService | undefined;
-
-  afterEach(async () => {
-    await live?.stop();
-    live = undefined;
-    await fixture?.remove();
-    fixture = undefined;
-  });
+  const lives = livePerTest();
 
   it.each(PHASES.map((phase) => [phase.name, phase] as const))(
     'killed during %s: every delivery answered 202 ends deployed, none is lost',
     async (_name, phase) => {
-      fixture = await GitFixture.create();
-      const f = fixture;
+      const f = await lives.fixture();
       const [freeze, frozen] = [join(f.root, 'freeze'), join(f.root, 'frozen')];
-      live = await LiveService.start(f, await phase.setUp(f, freeze, frozen));
-      const service = live;
+      const service = await lives.start(f, await phase.setUp(f, freeze, frozen));
       const shas: string[] = [];
       for (let i = 1; i <= COMMITS; i += 1) shas.push(await f.commit(`stream ${i}`));
       await f.push();
@@ -222,8 +213,7 @@ describe('SIGKILL while deliveries are still arriving, then a restart on the sam
   it(
     'killed in the middle of the checkout (new files written, index and HEAD not yet): the recovery deployment deploys',
     async () => {
-      fixture = await GitFixture.create();
-      const f = fixture;
+      const f = await lives.fixture();
       const [hold, once, pidFile] = [join(f.root, 'hold'), join(f.root, 'filter-ran'), join(f.root, 'filter.pid')];
       // A smudge filter on the last file of the commit hangs the first time it runs: the
       // files before it are written by then, the index and HEAD are not.
@@ -239,8 +229,7 @@ describe('SIGKILL while deliveries are still arriving, then a restart on the sam
       await writeFile(join(f.deploy, '.git', 'info', 'attributes'), 'z-last.txt filter=hold\n');
       await writeFile(join(f.deploy, 'operator-notes.txt'), 'not in git, not to be touched\n');
       await writeFile(hold, '');
-      live = await LiveService.start(f);
-      const service = live;
+      const service = await lives.start(f);
       const before = await f.deployHead();
 
       const sha = await f.commitAndPush('three new files', {

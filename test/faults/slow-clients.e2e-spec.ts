@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { connect } from 'node:net';
 import { pushPayload, signedDelivery } from '../fixtures/deliveries.js';
-import { GitFixture } from '../fixtures/git-fixture.js';
-import { LIVE_SECRET, LiveService, type Exchange } from '../fixtures/live-service.js';
+import { LIVE_SECRET, type Exchange } from '../fixtures/live-service.js';
+import { livePerTest } from '../fixtures/live-per-test.js';
 import { ServiceProcess } from '../fixtures/service-process.js';
 import { TestApp } from '../fixtures/test-app.js';
 
@@ -117,25 +117,16 @@ function expectTimedOut(result: SlowResult, timeoutMs: number, total: number): v
 }
 
 describe('slow clients are disconnected at HEADERS_TIMEOUT / REQUEST_TIMEOUT; others are served meanwhile', () => {
-  let fixture: GitFixture | undefined;
-  let live: LiveService | undefined;
-
-  afterEach(async () => {
-    await live?.stop();
-    live = undefined;
-    await fixture?.remove();
-    fixture = undefined;
-  });
+  const lives = livePerTest();
 
   it(
     'headers sent byte by byte, a body slower than the request timeout, and idle connections',
     async () => {
-      fixture = await GitFixture.create();
-      live = await LiveService.start(fixture, {
+      const fixture = await lives.fixture();
+      const service = await lives.start(fixture, {
         HEADERS_TIMEOUT: String(HEADERS_TIMEOUT_MS / 1000),
         REQUEST_TIMEOUT: String(REQUEST_TIMEOUT_MS / 1000),
       });
-      const service = live;
       const sha = await fixture.commitAndPush();
 
       // 8 clients trickling their headers (a request head of ~500 bytes at 20 bytes/s would
@@ -193,13 +184,13 @@ describe('slow clients are disconnected at HEADERS_TIMEOUT / REQUEST_TIMEOUT; ot
   it(
     'a request that finishes just within REQUEST_TIMEOUT is served: the timeout bounds the request, not each byte',
     async () => {
-      fixture = await GitFixture.create();
-      live = await LiveService.start(fixture, { HEADERS_TIMEOUT: '1', REQUEST_TIMEOUT: '3' });
+      const fixture = await lives.fixture();
+      const live = await lives.start(fixture, { HEADERS_TIMEOUT: '1', REQUEST_TIMEOUT: '3' });
       const sha = await fixture.commitAndPush();
       const { head, body } = rawDelivery(sha, 'slow-but-in-time');
       // The head at once, then the body in 10 pieces over about 1.5 s.
       const result = await new Promise<string>((resolve) => {
-        const socket = connect(live!.port, '127.0.0.1', () => {
+        const socket = connect(live.port, '127.0.0.1', () => {
           socket.write(head);
           const step = Math.ceil(body.length / 10);
           let offset = 0;
@@ -253,7 +244,7 @@ describe('slow clients are disconnected at HEADERS_TIMEOUT / REQUEST_TIMEOUT; ot
   it(
     'a HEADERS_TIMEOUT above REQUEST_TIMEOUT stops the boot with one line',
     async () => {
-      fixture = await GitFixture.create();
+      const fixture = await lives.fixture();
       const service = ServiceProcess.start(
         {
           GITHUB_SECRET: LIVE_SECRET,

@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { pushPayload, signedDelivery } from '../fixtures/deliveries.js';
-import { GitFixture } from '../fixtures/git-fixture.js';
-import { LIVE_SECRET, LiveService } from '../fixtures/live-service.js';
+import { LIVE_SECRET } from '../fixtures/live-service.js';
+import { livePerTest } from '../fixtures/live-per-test.js';
 import { waitFor } from '../fixtures/wait.js';
 
 const TEST_TIMEOUT = 90_000;
@@ -50,23 +50,18 @@ function pushKeepingTheConnection(port: number, sha: string, id: string): Promis
 }
 
 describe('a process that cannot start fails its deployment, and nothing else', () => {
-  let fixture: GitFixture | undefined;
-  let live: LiveService | undefined;
   const sockets: Socket[] = [];
-
-  afterEach(async () => {
+  // Before livePerTest's afterEach: the connections go before the service.
+  afterEach(() => {
     for (const socket of sockets.splice(0)) socket.destroy();
-    await live?.stop();
-    live = undefined;
-    await fixture?.remove();
-    fixture = undefined;
   });
+  const lives = livePerTest();
 
   it(
     'at the open-file limit (idle connections) git cannot start: the deployment fails naming EMFILE, the service lives, the next push deploys',
     async () => {
-      fixture = await GitFixture.create();
-      live = await LiveService.start(fixture, PATIENT);
+      const fixture = await lives.fixture();
+      const live = await lives.start(fixture, PATIENT);
       const pid = live.service.child.pid!;
       // The limit an operator sets with LimitNOFILE= or ulimit -n, lowered on the running process.
       execFileSync('prlimit', [`--pid=${pid}`, `--nofile=${FILE_LIMIT}:${FILE_LIMIT}`]);
@@ -113,24 +108,17 @@ describe('a process that cannot start fails its deployment, and nothing else', (
 });
 
 describe('MAX_CONNECTIONS', () => {
-  let fixture: GitFixture | undefined;
-  let live: LiveService | undefined;
   const sockets: Socket[] = [];
-
-  afterEach(async () => {
+  // Before livePerTest's afterEach: the connections go before the service.
+  afterEach(() => {
     for (const socket of sockets.splice(0)) socket.destroy();
-    await live?.stop();
-    live = undefined;
-    await fixture?.remove();
-    fixture = undefined;
   });
+  const lives = livePerTest();
 
   it(
     'closes connections beyond the cap at once, logs it, stays up, and answers again below the cap',
     async () => {
-      fixture = await GitFixture.create();
-      live = await LiveService.start(fixture, { ...PATIENT, MAX_CONNECTIONS: '8' });
-      const service = live;
+      const service = await lives.start(await lives.fixture(), { ...PATIENT, MAX_CONNECTIONS: '8' });
       const pid = service.service.child.pid!;
       const before = openFiles(pid);
       for (let i = 0; i < 8; i += 1) sockets.push(await idleConnection(service.port));
@@ -157,22 +145,14 @@ describe('MAX_CONNECTIONS', () => {
 });
 
 describe('non-ASCII output', () => {
-  let fixture: GitFixture | undefined;
-  let live: LiveService | undefined;
-
-  afterEach(async () => {
-    await live?.stop();
-    live = undefined;
-    await fixture?.remove();
-    fixture = undefined;
-  });
+  const lives = livePerTest();
 
   it(
     'a deploy command printing 200,000 "€" is logged without a replacement character',
     async () => {
-      fixture = await GitFixture.create();
+      const fixture = await lives.fixture();
       const script = "process.stdout.write('€'.repeat(200000)); process.stderr.write('😀'.repeat(50000))";
-      live = await LiveService.start(fixture, { DEPLOY_COMMAND: `"${process.execPath}" -e "${script}"` });
+      const live = await lives.start(fixture, { DEPLOY_COMMAND: `"${process.execPath}" -e "${script}"` });
       const sha = await fixture.commitAndPush('euros');
       expect(await live.deliverPush(sha, 'euros')).toMatchObject({ answered: true, status: 202 });
       const [deployed] = await live.settled(1);

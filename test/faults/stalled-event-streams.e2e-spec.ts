@@ -1,10 +1,11 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { GitFixture } from '../fixtures/git-fixture.js';
-import { LIVE_ADMIN_TOKEN, LiveService } from '../fixtures/live-service.js';
+import { readServerSentEvents, type ServerSentEvent } from '../fixtures/event-stream-client.js';
+import { LIVE_ADMIN_TOKEN } from '../fixtures/live-service.js';
+import { livePerTest } from '../fixtures/live-per-test.js';
 import { waitFor } from '../fixtures/wait.js';
 
 const TEST_TIMEOUT = 120_000;
@@ -56,16 +57,7 @@ class EventReader {
         (res) => {
           this.res = res;
           this.status = res.statusCode ?? 0;
-          res.setEncoding('utf8');
-          let buffer = '';
-          res.on('data', (chunk: string) => {
-            buffer += chunk;
-            let boundary;
-            while ((boundary = buffer.indexOf('\n\n')) >= 0) {
-              this.parse(buffer.slice(0, boundary));
-              buffer = buffer.slice(boundary + 2);
-            }
-          });
+          readServerSentEvents(res, (event) => this.count(event));
           res.on('close', () => done());
           opened();
         },
@@ -84,14 +76,8 @@ class EventReader {
     this.res?.resume();
   }
 
-  /** The SSE rules, for the two events the service sends. */
-  private parse(block: string): void {
-    const lines = block.split('\n');
-    const event = lines.find((line) => line.startsWith('event: '))?.slice('event: '.length);
-    const data = lines
-      .filter((line) => line.startsWith('data: '))
-      .map((line) => line.slice('data: '.length))
-      .join('\n');
+  /** Counts the two events the service sends. */
+  private count({ event, data }: ServerSentEvent): void {
     if (event === 'status') this.statuses.push((JSON.parse(data) as { status: string }).status);
     if (event === 'log') {
       this.logBytes += data.length;
@@ -101,17 +87,12 @@ class EventReader {
 }
 
 describe('event streams whose readers stopped reading', () => {
-  let fixture: GitFixture;
-  let live: LiveService | undefined;
-  afterEach(async () => {
-    await live?.stop();
-    await fixture.remove();
-  });
+  const lives = livePerTest();
 
   it(
     'are closed once they fall behind, so the service stays small, the deploy succeeds and a reader that reads gets everything',
     async () => {
-      fixture = await GitFixture.create();
+      const fixture = await lives.fixture();
       const release = join(fixture.root, 'release');
       const piece = join(fixture.root, 'piece');
       // One MB of 1000-byte lines, printed PRINTED_MB times with a pause between: a chatty
@@ -120,17 +101,17 @@ describe('event streams whose readers stopped reading', () => {
       const command =
         `while [ ! -e "${release}" ]; do sleep 0.05; done; ` +
         `i=0; while [ $i -lt ${PRINTED_MB} ]; do cat "${piece}"; sleep 0.03; i=$((i+1)); done; echo printed-all`;
-      live = await LiveService.start(fixture, { DEPLOY_COMMAND: command, LOG_LEVEL: 'info' });
+      const live = await lives.start(fixture, { DEPLOY_COMMAND: command, LOG_LEVEL: 'info' });
       const pid = live.service.child.pid!;
 
       const push = await live.deliverPush(await fixture.commitAndPush(), 'stalled-readers');
       expect(push).toMatchObject({ answered: true, status: 202 });
       const id = (push as { body: { deploymentId: number } }).body.deploymentId;
       await waitFor('the deploy runs', async () =>
-        (await live!.deployments()).some((d) => d.id === id && d.status === 'running'),
+        (await live.deployments()).some((d) => d.id === id && d.status === 'running'),
       );
 
-      const stalled = Array.from({ length: STALLED_READERS }, () => new EventReader(live!.port, id));
+      const stalled = Array.from({ length: STALLED_READERS }, () => new EventReader(live.port, id));
       await Promise.all(stalled.map((reader) => reader.stall()));
       const reader = new EventReader(live.port, id);
       await waitFor('the reader caught up', () => reader.statuses.length > 0);

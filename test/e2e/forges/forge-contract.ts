@@ -4,6 +4,7 @@ import type { StoredDelivery } from '../../../src/domain/delivery-record.js';
 import type { Deployment } from '../../../src/domain/deployment.js';
 import { FORGE_NAMES, type ForgeName } from '../../../src/domain/forge-name.js';
 import {
+  SAME_SIGNATURE,
   TEST_DELIVERY_ANSWER,
   signedDelivery,
   type DeliveryKind,
@@ -47,20 +48,6 @@ export function forgeTargets(forge: ForgeName): TargetSpec[] {
     { id: `${forge}-twin`, forge },
   ];
 }
-
-// Products that copy another's signature on purpose (see src/forges/forges.spec.ts): Gitea
-// and Forgejo send GitHub's X-Hub-Signature-256 (Forgejo Gitea's too), both Bitbuckets sign
-// alike. Signed with the target's secret, their deliveries are authentic.
-const SAME_SIGNATURE = new Set([
-  'gitea→github',
-  'forgejo→github',
-  'github→gitea',
-  'github→forgejo',
-  'forgejo→gitea',
-  'gitea→forgejo',
-  'bitbucket→bitbucket-server',
-  'bitbucket-server→bitbucket',
-]);
 
 /** The header a missing-event 400 names: the forge's own. */
 const EVENT_HEADER: Record<ForgeName, string> = {

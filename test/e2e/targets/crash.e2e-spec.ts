@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { DeploymentSummary } from '../../../src/domain/deployment.js';
 import { DeployTrace } from '../../fixtures/deploy-trace.js';
-import { settledStatus, TargetsService } from '../../fixtures/targets-service.js';
+import { removeWithTrace, TargetsService } from '../../fixtures/targets-service.js';
 import { waitFor } from '../../fixtures/wait.js';
 
 const WAIT_MS = 30_000;
@@ -23,11 +22,7 @@ describe('crash recovery with targets', () => {
     );
   }, 60_000);
 
-  afterAll(async () => {
-    await trace?.openGate();
-    await service?.remove();
-    await trace?.remove();
-  });
+  afterAll(() => removeWithTrace(service, trace));
 
   it('SIGKILL while two targets deploy: both fail as interrupted, each target redeploys on its own', async () => {
     await trace.closeGate();
@@ -55,17 +50,8 @@ describe('crash recovery with targets', () => {
     );
     await trace.openGate();
 
-    let deployments: DeploymentSummary[] = [];
-    await waitFor(
-      'two recovery deployments, all finished',
-      async () => {
-        deployments = (await service.api<DeploymentSummary[]>('/deployments?log=false')).body;
-        return deployments.length >= 4 && deployments.every(settledStatus);
-      },
-      WAIT_MS,
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}: ${JSON.stringify(deployments)}\n${service.service.text()}`);
-    });
+    // The two interrupted ones and two recovery deployments.
+    const deployments = await service.settledDeployments(4, undefined, WAIT_MS);
 
     expect(deployments).toHaveLength(4);
     for (const id of TARGETS) {

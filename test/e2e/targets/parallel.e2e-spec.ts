@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DeploymentSummary } from '../../../src/domain/deployment.js';
 import { DeployTrace } from '../../fixtures/deploy-trace.js';
 import { git } from '../../fixtures/git-fixture.js';
-import { settledStatus, TargetsService } from '../../fixtures/targets-service.js';
+import { removeWithTrace, TargetsService } from '../../fixtures/targets-service.js';
 import { waitFor } from '../../fixtures/wait.js';
 
 const BURST = 20;
@@ -31,11 +31,7 @@ describe('targets deploying in parallel under MAX_PARALLEL_DEPLOYS', () => {
     );
   }, 60_000);
 
-  afterAll(async () => {
-    await trace?.openGate();
-    await service?.remove();
-    await trace?.remove();
-  });
+  afterAll(() => removeWithTrace(service, trace));
 
   it('caps the commands running at once, coalesces the burst, and lets the other targets through', async () => {
     const site = service.fixture('site');
@@ -79,15 +75,7 @@ describe('targets deploying in parallel under MAX_PARALLEL_DEPLOYS', () => {
     expect(await ended('site')).toBe(false);
     await trace.openGate();
 
-    let deployments: DeploymentSummary[] = [];
-    await waitFor(
-      'every deployment finished',
-      async () => {
-        deployments = (await service.api<DeploymentSummary[]>('/deployments?limit=200&log=false')).body;
-        return deployments.length >= 5 && deployments.every(settledStatus);
-      },
-      30_000,
-    );
+    const deployments = await service.settledDeployments(5);
     const of = (id: string): DeploymentSummary[] =>
       deployments.filter((d) => d.target === id).sort((a, b) => a.id - b.id);
 

@@ -5,7 +5,7 @@ import type { TargetView } from '../../../src/deployments/targets.controller.js'
 import { DeployTrace } from '../../fixtures/deploy-trace.js';
 import { GitFixture } from '../../fixtures/git-fixture.js';
 import { LiveService } from '../../fixtures/live-service.js';
-import { settledStatus, TargetsService, type TargetSpec } from '../../fixtures/targets-service.js';
+import { removeWithTrace, TargetsService, type TargetSpec } from '../../fixtures/targets-service.js';
 import { waitFor } from '../../fixtures/wait.js';
 
 const WAIT_MS = 30_000;
@@ -56,11 +56,7 @@ describe('SIGHUP re-reads the targets file', () => {
     service = await TargetsService.start(specs, { env: { MAX_PARALLEL_DEPLOYS: '4' } });
   }, 60_000);
 
-  afterAll(async () => {
-    await trace?.openGate();
-    await service?.remove();
-    await trace?.remove();
-  });
+  afterAll(() => removeWithTrace(service, trace));
 
   afterEach(() => trace.openGate());
 
@@ -171,15 +167,7 @@ describe('SIGHUP re-reads the targets file', () => {
 
     expect(duringStream).toBeGreaterThan(0);
     expect(statuses).toEqual(shas.map(() => 202));
-    let deployments: DeploymentSummary[] = [];
-    await waitFor(
-      'every keep deployment finished',
-      async () => {
-        deployments = (await service.api<DeploymentSummary[]>('/deployments?target=keep&log=false&limit=200')).body;
-        return deployments.every(settledStatus);
-      },
-      WAIT_MS,
-    );
+    const deployments = await service.settledDeployments(0, 'keep', WAIT_MS);
     const covered = new Set(deployments.filter((d) => d.status === 'succeeded').flatMap((d) => d.deliveries));
     expect(accepted.filter((delivery) => !covered.has(delivery))).toEqual([]);
     expect(await keep.deployHead()).toBe(shas.at(-1));
@@ -238,11 +226,7 @@ describe('SIGHUP while a removed target still deploys', () => {
     );
   }, 60_000);
 
-  afterEach(async () => {
-    await trace?.openGate();
-    await service?.remove();
-    await trace?.remove();
-  });
+  afterEach(() => removeWithTrace(service, trace));
 
   const push = async (id: string): Promise<number> => {
     const response = await service.deliver(id, 'push', { after: await service.commitAndPush(id) });
