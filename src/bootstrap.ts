@@ -3,7 +3,7 @@ import { type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
-import { noStoreHeaders } from './common/no-store-headers.js';
+import { sendNoStoreHeaders } from './common/no-store-headers.js';
 import { TimedExpressAdapter } from './common/timed-express-adapter.js';
 import type { ServiceConfig } from './config/service-config.js';
 import { lockDataDir } from './storage/data-dir-lock.js';
@@ -43,6 +43,6 @@ export async function createApp(config: ServiceConfig, logger?: LoggerService): 
   // req.ip: the client behind the proxies TRUST_PROXY names, else the TCP peer. Express
   // reads X-Forwarded-For from the right and stops at the first address it does not trust.
   app.set('trust proxy', config.trustProxy);
-  app.use(noStoreHeaders);
+  sendNoStoreHeaders(app.getHttpServer());
   return app;
 }

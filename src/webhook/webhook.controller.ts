@@ -4,7 +4,7 @@ import { hookTargetOf, type HookRequest } from './hook-request.js';
 import { SignatureGuard } from './signature.guard.js';
 import { WebhookReceiver, type WebhookAnswer } from './webhook-receiver.js';
 
-/** `POST /hooks/:id`: every target's URL. TargetLookupMiddleware has answered 404 for an unknown id. */
+/** `POST /hooks/:id`: every target's URL. the target middleware has answered 404 for an unknown id. */
 @Controller('hooks')
 export class HooksController {
   constructor(@Inject(WebhookReceiver) private readonly receiver: WebhookReceiver) {}

@@ -7,12 +7,9 @@ import { DeliveryJournal } from './delivery-journal.js';
 import { DeliveryOutcomes } from './delivery-outcomes.js';
 import { RawBodyMiddleware } from './raw-body.middleware.js';
 import { SignatureGuard } from './signature.guard.js';
-import { TargetLookupMiddleware } from './target-lookup.middleware.js';
+import { HookTargetMiddleware, WebhookPathTargetMiddleware } from './target-lookup.middleware.js';
 import { HooksController, WebhookController } from './webhook.controller.js';
 import { WebhookReceiver } from './webhook-receiver.js';
-
-/** The target first: an unknown one is a 404 before a byte of the body is read. */
-const WEBHOOK_MIDDLEWARE = [TargetLookupMiddleware, RawBodyMiddleware];
 
 /** `POST /hooks/:id`, and what every webhook route shares (one body budget for all of them). */
 @Module({
@@ -23,6 +20,7 @@ const WEBHOOK_MIDDLEWARE = [TargetLookupMiddleware, RawBodyMiddleware];
     DeliveryJournal,
     DeliveryOutcomes,
     WebhookReceiver,
+    RawBodyMiddleware,
     {
       provide: BodyBudget,
       inject: [ConfigService],
@@ -30,11 +28,12 @@ const WEBHOOK_MIDDLEWARE = [TargetLookupMiddleware, RawBodyMiddleware];
         new BodyBudget(config.get('webhookBodyBudgetBytes', { infer: true })),
     },
   ],
-  exports: [SignatureGuard, WebhookReceiver, BodyBudget],
+  exports: [SignatureGuard, WebhookReceiver, BodyBudget, RawBodyMiddleware],
 })
 export class WebhookModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(...WEBHOOK_MIDDLEWARE).forRoutes(HooksController);
+    // The target first (404 before the body), then the body: one middleware, see target-lookup.middleware.ts.
+    consumer.apply(HookTargetMiddleware).forRoutes(HooksController);
   }
 }
 
@@ -49,6 +48,6 @@ export class WebhookModule implements NestModule {
 })
 export class WebhookPathModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(...WEBHOOK_MIDDLEWARE).forRoutes(WebhookController);
+    consumer.apply(WebhookPathTargetMiddleware).forRoutes(WebhookController);
   }
 }
