@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ForgeAdapter, ForgeEvent, Verification } from './forge.js';
 import { verifySignature } from './github-signature.js';
-import { at, header, isObject, text } from './read.js';
+import { at, header, isObject, sentHeader, text } from './read.js';
 import { firstMatch } from './secrets.js';
 
 /** GitHub's push, or any forge that copies its payload (Gitea, Forgejo). */
@@ -28,7 +28,10 @@ export function verifyGithubSignature(
   rawBody: Buffer,
   secrets: readonly string[],
 ): Verification {
-  const signatures = { sha256: header(headers, 'x-hub-signature-256'), sha1: header(headers, 'x-hub-signature') };
+  const signatures = {
+    sha256: sentHeader(headers, 'x-hub-signature-256'),
+    sha1: sentHeader(headers, 'x-hub-signature'),
+  };
   return firstMatch(secrets, (secret) => {
     const result = verifySignature(secret, rawBody, signatures);
     return result.valid || result.reason;

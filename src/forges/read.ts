@@ -7,6 +7,16 @@ export function header(headers: IncomingHttpHeaders, name: string): string | und
   return first === undefined || first.trim() === '' ? undefined : first.trim();
 }
 
+/**
+ * A header's first value exactly as sent, blank included: for signatures, where a header
+ * that is present but empty is malformed (401) rather than absent (which would let the
+ * next, weaker signature header decide).
+ */
+export function sentHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 /** The value at a dotted path of a parsed JSON payload, or undefined. */
 export function at(payload: unknown, path: string): unknown {
   let value = payload;
