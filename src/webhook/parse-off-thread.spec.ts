@@ -3,7 +3,13 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { BRANCH_DELETE_EXAMPLE, BRANCH_PUSH_EXAMPLE, TAG_PUSH_EXAMPLE } from '../../test/fixtures/deliveries.js';
 import { DeliveryError, parseDelivery } from './delivery.js';
 import { OFF_THREAD_BYTES, parseDeliveryOffThread } from './parse-off-thread.js';
-import { decide, type DeployTarget } from './push-filter.js';
+import { decide as decideEvent, type Decision, type DeployTarget } from '../forges/decide.js';
+import { github } from '../forges/github.js';
+
+/** A GitHub delivery's decision: its adapter reads it, the forge-neutral decide() rules. */
+function decide(event: string, payload: object, target: DeployTarget): Decision {
+  return decideEvent(github.normalize(event, payload), target);
+}
 
 const HEADERS = { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'big-1' };
 const TARGETS: DeployTarget[] = [

@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { BRANCH_PUSH_EXAMPLE, ISSUES_EXAMPLE, PING_EXAMPLE, TAG_PUSH_EXAMPLE } from '../../test/fixtures/deliveries.js';
-import { decide, type DeployTarget } from './push-filter.js';
+import { decide as decideEvent, type Decision, type DeployTarget } from './decide.js';
+import { github } from './github.js';
+
+/** A GitHub delivery's decision: its adapter reads it, the forge-neutral decide() rules. */
+function decide(event: string, payload: object, target: DeployTarget): Decision {
+  return decideEvent(github.normalize(event, payload), target);
+}
 
 // GitHub's real branch push: refs/heads/master of Codertocat/Hello-World.
 const TARGET: DeployTarget = { branch: 'master', repository: 'Codertocat/Hello-World' };
