@@ -81,6 +81,8 @@ function complete(
     strategy: draft.strategy,
     command: draft.command,
     timeoutMs: draft.timeoutMs,
+    ...(draft.release && { release: draft.release }),
+    ...(draft.report && { report: draft.report }),
   };
 }
 

@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { FORGE_NAMES, type ForgeName } from '../domain/forge-name.js';
 import { PULL_STRATEGIES, type PullStrategy } from '../domain/pull-strategy.js';
-import { TARGET_ID_PATTERN } from '../domain/target.js';
+import { TARGET_ID_PATTERN, type ReleaseSettings, type ReportSettings } from '../domain/target.js';
 import { BAD_BRANCH, NESTED_REPOSITORY_SLUG, REPOSITORY_SLUG, shortBranchName } from './git-names.js';
 
 /** A target as the file describes it: what git must still tell (the default branch, repository) is open. */
@@ -16,6 +16,8 @@ export interface TargetDraft {
   strategy: PullStrategy;
   command: string | undefined;
   timeoutMs: number;
+  release: ReleaseSettings | undefined;
+  report: ReportSettings | undefined;
 }
 
 /** Every key a target may have, in the order the README lists them. */
@@ -29,7 +31,16 @@ export const TARGET_KEYS = [
   'strategy',
   'command',
   'timeout',
+  'mode',
+  'releases',
+  'build',
+  'activate',
+  'healthCheck',
+  'report',
 ] as const;
+
+/** The keys that only mean something with `mode: release`. */
+const RELEASE_ONLY_KEYS = ['releases', 'build', 'activate', 'healthCheck'] as const;
 
 const MAX_TIMEOUT_SECONDS = 86_400;
 
@@ -56,6 +67,70 @@ const seconds = z.preprocess(
     .number({ error: 'must be a number of seconds' })
     .gt(0, { error: `must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}` })
     .lte(MAX_TIMEOUT_SECONDS, { error: `must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}` }),
+);
+
+// A positive whole number, also from a string (`keep: ${KEEP}`).
+const count = z.preprocess(
+  (value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value),
+  z
+    .number({ error: 'must be a whole number of 1 or more' })
+    .int({ error: 'must be a whole number of 1 or more' })
+    .gte(1, { error: 'must be a whole number of 1 or more' })
+    .lte(1000, { error: 'must be at most 1000' }),
+);
+
+function httpUrl(what: string) {
+  return text(false).refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return url.protocol === 'http:' || url.protocol === 'https:';
+      } catch {
+        return false;
+      }
+    },
+    { error: `must be an http:// or https:// URL (${what})` },
+  );
+}
+
+/** A path inside a release: relative, no `..`, not `.git`. */
+const sharedEntry = text(true).refine(
+  (entry) => {
+    if (isAbsolute(entry)) return false;
+    const parts = entry.split('/').filter((part) => part !== '' && part !== '.');
+    return parts.length > 0 && !parts.includes('..') && parts[0] !== '.git';
+  },
+  { error: 'must be a path inside the release (relative, without .., not .git)' },
+);
+
+const releasesSchema = z.strictObject(
+  {
+    path: text(true).refine((path) => isAbsolute(path), { error: 'must be an absolute path' }),
+    keep: optional(count),
+    shared: optional(z.array(sharedEntry, { error: 'must be a list of paths, e.g. [.env, storage]' })),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'must be a mapping with path, keep, shared' : undefined) },
+);
+
+const healthCheckSchema = z.strictObject(
+  {
+    url: httpUrl('the health check'),
+    timeout: optional(seconds),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'must be a mapping with url and timeout' : undefined) },
+);
+
+const reportSchema = z.strictObject(
+  {
+    token: text(true),
+    apiUrl: optional(httpUrl("the forge's API root")),
+    environment: optional(text(false)),
+    publicUrl: optional(httpUrl("hookdeploy's public address")),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'invalid_type' ? 'must be a mapping with token, apiUrl, environment, publicUrl' : undefined,
+  },
 );
 
 /**
@@ -91,10 +166,26 @@ export const targetSchema = z
       strategy: optional(z.enum(PULL_STRATEGIES, { error: `must be one of ${PULL_STRATEGIES.join(', ')}` })),
       command: optional(text(false)),
       timeout: optional(seconds),
+      mode: optional(z.enum(['in-place', 'release'], { error: 'must be in-place or release' })),
+      releases: optional(releasesSchema),
+      build: optional(text(false)),
+      activate: optional(text(false)),
+      healthCheck: optional(healthCheckSchema),
+      report: optional(reportSchema),
     },
     { error: (issue) => (issue.code === 'invalid_type' ? 'must be a mapping of the keys of a target' : undefined) },
   )
   .superRefine((target, context) => {
+    if (target.mode === 'release' && target.releases === undefined) {
+      context.addIssue({ code: 'custom', path: ['releases'], message: 'is required with mode: release' });
+    }
+    if (target.mode !== 'release') {
+      for (const key of RELEASE_ONLY_KEYS) {
+        if (target[key] !== undefined) {
+          context.addIssue({ code: 'custom', path: [key], message: 'is only used with mode: release' });
+        }
+      }
+    }
     const forge = target.forge ?? 'github';
     // Only a slug the key's own check let through: one problem per key is enough.
     const nested = target.repository !== undefined && NESTED_REPOSITORY_SLUG.test(target.repository);
@@ -113,6 +204,26 @@ export const targetSchema = z
     command: target.command,
     // Rounded up: a tiny positive timeout must not become 0 ms.
     timeoutMs: Math.ceil((target.timeout ?? 600) * 1000),
+    release:
+      target.mode === 'release' && target.releases
+        ? {
+            path: resolve(target.releases.path),
+            keep: target.releases.keep ?? 5,
+            shared: target.releases.shared ?? [],
+            build: target.build,
+            activate: target.activate,
+            healthCheck: target.healthCheck && {
+              url: target.healthCheck.url,
+              timeoutMs: Math.ceil((target.healthCheck.timeout ?? 30) * 1000),
+            },
+          }
+        : undefined,
+    report: target.report && {
+      token: target.report.token,
+      apiUrl: target.report.apiUrl?.replace(/\/+$/, ''),
+      environment: target.report.environment ?? 'production',
+      publicUrl: target.report.publicUrl?.replace(/\/+$/, ''),
+    },
   }));
 
 /** The file: only `targets`, a non-empty list (each element is checked with targetSchema, on its own). */

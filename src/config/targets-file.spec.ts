@@ -286,6 +286,79 @@ describe('parseTargetsFile', () => {
   });
 });
 
+describe('parseTargetsFile: release mode and report', () => {
+  it('reads a release target with its defaults, and the report token as a secret variable', () => {
+    const file = parseTargetsFile(
+      oneTarget(
+        '    mode: release',
+        '    releases:',
+        '      path: /srv/app/',
+        '      shared: [.env, storage/uploads]',
+        '    build: npm ci',
+        '    healthCheck:',
+        '      url: http://127.0.0.1:3000/health',
+        '    report:',
+        '      token: ${OLD_SECRET}',
+        '      apiUrl: https://git.example.com/api/v1/',
+      ),
+      FILE,
+      ENV,
+    );
+    expect(file.problems).toEqual([]);
+    expect(file.targets[0].release).toEqual({
+      path: '/srv/app',
+      keep: 5,
+      shared: ['.env', 'storage/uploads'],
+      build: 'npm ci',
+      activate: undefined,
+      healthCheck: { url: 'http://127.0.0.1:3000/health', timeoutMs: 30_000 },
+    });
+    expect(file.targets[0].report).toEqual({
+      token: 'old-secret-19cd',
+      apiUrl: 'https://git.example.com/api/v1',
+      environment: 'production',
+      publicUrl: undefined,
+    });
+    expect(file.secretVariables).toEqual(['SITE_SECRET', 'OLD_SECRET']);
+  });
+
+  it('leaves an in-place target without release settings', () => {
+    const [target] = parseTargetsFile(oneTarget('    mode: in-place'), FILE, ENV).targets;
+    expect(target.release).toBeUndefined();
+    expect(target.report).toBeUndefined();
+  });
+
+  it('says what is wrong with each release key, never quoting the token', () => {
+    expect(problems(oneTarget('    mode: release'))).toEqual([
+      'hookdeploy.yml:2:5 targets[0].releases: is required with mode: release',
+    ]);
+    expect(problems(oneTarget('    build: make', '    healthCheck: { url: http://x/ }'))).toEqual([
+      'hookdeploy.yml:5:12 targets[0].build: is only used with mode: release',
+      'hookdeploy.yml:6:18 targets[0].healthCheck: is only used with mode: release',
+    ]);
+    const bad = problems(
+      oneTarget(
+        '    mode: release',
+        '    releases: { path: relative, keep: 0, shared: [../up, /abs, .git] }',
+        '    healthCheck: { url: ftp://x/, timeout: 0 }',
+        '    report: { token: tok-9d8e7f, apiUrl: "not a url", colour: red }',
+      ),
+    );
+    expect(bad.join('\n')).not.toContain('tok-9d8e7f');
+    expect(bad).toEqual([
+      expect.stringMatching(/targets\[0\]\.releases\.path: must be an absolute path$/),
+      expect.stringMatching(/targets\[0\]\.releases\.keep: must be a whole number of 1 or more$/),
+      expect.stringMatching(/targets\[0\]\.releases\.shared\[0\]: must be a path inside the release/),
+      expect.stringMatching(/targets\[0\]\.releases\.shared\[1\]: must be a path inside the release/),
+      expect.stringMatching(/targets\[0\]\.releases\.shared\[2\]: must be a path inside the release/),
+      expect.stringMatching(/targets\[0\]\.healthCheck\.url: must be an http:\/\/ or https:\/\/ URL/),
+      expect.stringMatching(/targets\[0\]\.healthCheck\.timeout: must be a number of seconds above 0/),
+      expect.stringMatching(/targets\[0\]\.report\.apiUrl: must be an http:\/\/ or https:\/\/ URL/),
+      expect.stringMatching(/targets\[0\]\.report\.colour: unknown key$/),
+    ]);
+  });
+});
+
 describe('didYouMean', () => {
   it.each([
     ['comand', 'command'],
@@ -295,7 +368,7 @@ describe('didYouMean', () => {
     ['stratgy', 'strategy'],
     ['timout', 'timeout'],
     ['hosts', undefined],
-    ['build', undefined],
+    ['script', undefined],
   ])('guesses %s meant %s', (typo, meant) => {
     expect(didYouMean(typo, TARGET_KEYS)).toBe(meant);
   });

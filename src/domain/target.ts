@@ -22,4 +22,46 @@ export interface Target {
   strategy: PullStrategy;
   command: string | undefined;
   timeoutMs: number;
+  /** Release mode (`mode: release`, config file only); absent: the work tree is deployed in place. */
+  release?: ReleaseSettings;
+  /** Status back to the forge (config file only); absent: nothing is reported. */
+  report?: ReportSettings;
+}
+
+export type DeployMode = 'in-place' | 'release';
+
+export function deployMode(target: Pick<Target, 'release'>): DeployMode {
+  return target.release === undefined ? 'in-place' : 'release';
+}
+
+/** `releases/<id>-<sha7>` under `path`, an atomic `current` symlink, build before and activate after the switch. */
+export interface ReleaseSettings {
+  /** Absolute; holds `releases/`, `shared/` and the symlink `current`. */
+  path: string;
+  /** Successful releases kept (never the current one, never the one before it). */
+  keep: number;
+  /** Relative paths linked from `<path>/shared/<name>` into every release. */
+  shared: readonly string[];
+  /** Runs inside the new release, before the switch. */
+  build: string | undefined;
+  /** Runs in `<path>/current` after the switch. */
+  activate: string | undefined;
+  healthCheck: HealthCheckSettings | undefined;
+}
+
+export interface HealthCheckSettings {
+  /** http(s): after activate it must answer 2xx within `timeoutMs`. */
+  url: string;
+  timeoutMs: number;
+}
+
+export interface ReportSettings {
+  /** A secret: never logged, never answered. */
+  token: string;
+  /** The API root; undefined: the forge's public default. */
+  apiUrl: string | undefined;
+  /** GitHub Deployments environment. */
+  environment: string;
+  /** Where links to a deployment point (GitHub's log_url, the other forges' target_url). */
+  publicUrl: string | undefined;
 }

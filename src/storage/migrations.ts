@@ -73,4 +73,52 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX deployments_by_target ON deployments (target, id);
   CREATE INDEX deployments_by_target_status ON deployments (target, status, id);
   `,
+  // 4: releasing safely (issue 11). A `rollback` trigger and the release steps need wider
+  // CHECKs, which SQLite changes only by rebuilding the table (openDatabase runs the steps
+  // with foreign keys off, so the drop does not cascade into logs and deliveries).
+  // New: the deployment a rollback returns to, the release directory a deployment made
+  // and the one `current` pointed to before its switch (what a crash recovery switches
+  // back to), the outcome of the report to the forge; a paused flag per target.
+  `
+  CREATE TABLE deployments_v4 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
+    trigger TEXT NOT NULL CHECK (trigger IN ('push', 'manual', 'recovery', 'rollback')),
+    ref TEXT NOT NULL,
+    requested_sha TEXT,
+    head_before TEXT,
+    head_after TEXT,
+    queued_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    error TEXT,
+    phase TEXT CHECK (phase IN ('git', 'command', 'build', 'switch', 'activate', 'health')),
+    process_group INTEGER,
+    process_started TEXT,
+    git_step TEXT CHECK (git_step IN ('fetch')),
+    target TEXT NOT NULL DEFAULT 'default',
+    rollback_of INTEGER,
+    release TEXT,
+    previous_release TEXT,
+    report TEXT
+  );
+  INSERT INTO deployments_v4 (id, status, trigger, ref, requested_sha, head_before, head_after, queued_at, started_at, finished_at, error, phase, process_group, process_started, git_step, target) SELECT id, status, trigger, ref, requested_sha, head_before, head_after, queued_at, started_at, finished_at, error, phase, process_group, process_started, git_step, target FROM deployments;
+  -- Ids are never reused, not even those of pruned deployments.
+  UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'deployments'), 0))
+    WHERE name = 'deployments_v4';
+  DROP TABLE deployments;
+  ALTER TABLE deployments_v4 RENAME TO deployments;
+  CREATE INDEX deployments_by_status ON deployments (status, id);
+  CREATE UNIQUE INDEX deployments_waiting ON deployments (target) WHERE status = 'queued';
+  CREATE INDEX deployments_by_target ON deployments (target, id);
+  CREATE INDEX deployments_by_target_status ON deployments (target, status, id);
+
+  CREATE TABLE target_state (
+    target TEXT PRIMARY KEY,
+    paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+    paused_at TEXT,
+    -- Why: "rollback to deployment 12", "paused by an admin".
+    paused_reason TEXT
+  );
+  `,
 ];

@@ -75,6 +75,44 @@ describe('openDatabase', () => {
     expect(again.pragma('journal_mode', { simple: true })).toBe('wal');
   });
 
+  it('rebuilds deployments at version 4 without losing a log, a delivery or an id, and then takes a rollback', () => {
+    const raw = new Database(join(root, DATABASE_FILE));
+    raw.pragma('foreign_keys = ON');
+    for (const step of MIGRATIONS.slice(0, 3)) raw.exec(step);
+    raw.pragma('user_version = 3');
+    const insert = raw.prepare(
+      `INSERT INTO deployments (status, trigger, ref, queued_at, target) VALUES ('succeeded', 'push', 'r', 't', 'site')`,
+    );
+    for (let i = 0; i < 3; i++) insert.run();
+    raw.exec(`INSERT INTO deployment_logs (deployment_id, text) VALUES (1, 'one'), (2, 'two')`);
+    raw.exec(`INSERT INTO deliveries (delivery_id, received_at, outcome, status_code, deployment_id, target)
+                VALUES ('d1', 't', 'queued', 202, 1, 'site'), ('d2', 't', 'queued', 202, 2, 'site')`);
+    // The newest deployment was pruned: its id must still never come back.
+    raw.exec(`DELETE FROM deployments WHERE id = 3`);
+    raw.close();
+
+    const db = open(root);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.prepare('SELECT deployment_id, text FROM deployment_logs ORDER BY 1').all()).toEqual([
+      { deployment_id: 1, text: 'one' },
+      { deployment_id: 2, text: 'two' },
+    ]);
+    expect(db.prepare('SELECT delivery_id FROM deliveries ORDER BY seq').pluck().all()).toEqual(['d1', 'd2']);
+    const added = db
+      .prepare(
+        `INSERT INTO deployments (status, trigger, ref, queued_at, target, rollback_of) VALUES ('queued', 'rollback', 'r', 't', 'site', 1)`,
+      )
+      .run();
+    expect(added.lastInsertRowid).toBe(4);
+    // The foreign keys still hold after the rebuild: a log of a deleted deployment goes with it.
+    db.exec('DELETE FROM deployments WHERE id = 1');
+    expect(db.prepare('SELECT count(*) FROM deployment_logs').pluck().get()).toBe(1);
+    expect(
+      db.prepare(`SELECT count(*) FROM deliveries WHERE deployment_id IS NULL OR deployment_id = 1`).pluck().get(),
+    ).toBe(0);
+  });
+
   it('treats an empty hookdeploy.db as a new database', () => {
     writeFileSync(join(root, DATABASE_FILE), '');
     expect(open(root).pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
