@@ -1,7 +1,10 @@
 export const DEPLOYMENT_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
-/** What created the deployment: a webhook push, `POST /deployments`, or a restart after a crash. */
-export type DeploymentTrigger = 'push' | 'manual' | 'recovery';
+/**
+ * What created the deployment: a webhook push, `POST /deployments`, a restart after a crash,
+ * or `POST /deployments/:id/rollback`.
+ */
+export type DeploymentTrigger = 'push' | 'manual' | 'recovery' | 'rollback';
 
 /** One run of git (and the deploy command) covering zero or more accepted deliveries. */
 export interface Deployment {

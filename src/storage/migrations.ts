@@ -109,7 +109,10 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE deployments;
   ALTER TABLE deployments_v4 RENAME TO deployments;
   CREATE INDEX deployments_by_status ON deployments (status, id);
-  CREATE UNIQUE INDEX deployments_waiting ON deployments (target) WHERE status = 'queued';
+  -- Pushes coalesce into the one waiting push deployment; a rollback waits apart from it
+  -- (it goes first, and a push waiting behind it is not lost).
+  CREATE UNIQUE INDEX deployments_waiting ON deployments (target) WHERE status = 'queued' AND trigger <> 'rollback';
+  CREATE UNIQUE INDEX deployments_waiting_rollback ON deployments (target) WHERE status = 'queued' AND trigger = 'rollback';
   CREATE INDEX deployments_by_target ON deployments (target, id);
   CREATE INDEX deployments_by_target_status ON deployments (target, status, id);
 
@@ -119,6 +122,23 @@ export const MIGRATIONS: readonly string[] = [
     paused_at TEXT,
     -- Why: "rollback to deployment 12", "paused by an admin".
     paused_reason TEXT
+  );
+  `,
+  // 5: a fleet (issue 13). A deployment of a target with hosts has one row per host, in
+  // the order of the target's list (a rolling rollout goes in that order).
+  `
+  CREATE TABLE deployment_hosts (
+    deployment_id INTEGER NOT NULL REFERENCES deployments (id) ON DELETE CASCADE,
+    host TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'skipped')),
+    head_before TEXT,
+    head_after TEXT,
+    started_at TEXT,
+    finished_at TEXT,
+    error TEXT,
+    log TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (deployment_id, host)
   );
   `,
 ];
