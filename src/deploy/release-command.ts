@@ -20,7 +20,9 @@ export async function runReleaseCommand(run: ReleaseCommandRun): Promise<void> {
   run.log.append(`$ ${run.command}\n`);
   const result = await runCommand(run.command, {
     cwd: run.cwd,
-    env: run.env,
+    // The shell takes its `pwd` from PWD when that names the directory: activate sees
+    // <path>/current, as a unit started there would, not the release it resolves to.
+    env: { ...run.env, PWD: run.cwd },
     signal: run.signal,
     output: run.log.append,
     onSpawn: run.onSpawn,

@@ -82,7 +82,7 @@ async function reactivate(
   const sha = stores.steps.deployments([id]).get(id)?.headAfter ?? '';
   const env = Object.assign(
     commandEnvironment(deployment, { headBefore: deployment.headBefore ?? '', headAfter: sha, requestedSha: sha }),
-    { DEPLOY_RELEASE_DIR: layout.release(release) },
+    { DEPLOY_RELEASE_DIR: layout.release(release), PWD: layout.current },
   );
   let output = '';
   const result = await runCommand(command, {
