@@ -203,13 +203,12 @@ export class HealthEndpoint {
   private constructor(private readonly server: Server) {}
 
   static async start(): Promise<HealthEndpoint> {
-    let endpoint: HealthEndpoint | undefined;
     const server = createServer((_request, response) => {
-      endpoint!.requests += 1;
-      if (endpoint!.answer === 'hang') return;
-      response.writeHead(endpoint!.answer).end('health\n');
+      endpoint.requests += 1;
+      if (endpoint.answer === 'hang') return;
+      response.writeHead(endpoint.answer).end('health\n');
     });
-    endpoint = new HealthEndpoint(server);
+    const endpoint = new HealthEndpoint(server);
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     return endpoint;
   }
