@@ -33,10 +33,14 @@ export class ReleaseService {
   service!: ServiceProcess;
   port = 0;
 
-  private constructor(readonly fixture: GitFixture) {}
+  private constructor(
+    readonly fixture: GitFixture,
+    private readonly env: Record<string, string>,
+  ) {}
 
-  static async start(spec: ReleaseSpec): Promise<ReleaseService> {
-    const release = new ReleaseService(await GitFixture.create());
+  /** `env`: more variables for the service (GIT_CONFIG_GLOBAL). */
+  static async start(spec: ReleaseSpec, env: Record<string, string> = {}): Promise<ReleaseService> {
+    const release = new ReleaseService(await GitFixture.create(), env);
     await release.writeConfig(spec);
     await release.launch();
     return release;
@@ -88,10 +92,23 @@ export class ReleaseService {
         PORT: '0',
         HOST: '127.0.0.1',
         MARKS: this.marks,
+        ...this.env,
       },
       this.fixture.root,
     );
     this.port = await this.service.port();
+  }
+
+  /** Sends the signed push of `sha` (already on origin); returns the deployment id. */
+  async deliver(sha: string): Promise<number> {
+    const { headers, body } = signedDelivery('github', 'push', {
+      secret: SECRET,
+      branch: this.fixture.branch,
+      after: sha,
+    });
+    const response = await fetch(`${this.url}/hooks/site`, { method: 'POST', headers, body });
+    if (response.status !== 202) throw new Error(`push answered ${response.status}: ${await response.text()}`);
+    return ((await response.json()) as { deploymentId: number }).deploymentId;
   }
 
   /** Commits `files` (default: a new file) on origin and sends the signed push; returns the deployment id and sha. */
