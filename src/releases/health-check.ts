@@ -12,6 +12,7 @@ export type HealthResult = { healthy: true; detail: string } | { healthy: false;
  */
 export async function waitHealthy(url: string, timeoutMs: number, signal: AbortSignal): Promise<HealthResult> {
   const shown = withoutSecrets(url);
+  const { target, headers } = withBasicAuth(url);
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer yet';
   let tries = 0;
@@ -25,7 +26,8 @@ export async function waitHealthy(url: string, timeoutMs: number, signal: AbortS
     }
     tries += 1;
     try {
-      const response = await fetch(url, {
+      const response = await fetch(target, {
+        headers,
         redirect: 'manual',
         signal: AbortSignal.any([signal, AbortSignal.timeout(Math.min(REQUEST_TIMEOUT_MS, left))]),
       });
@@ -46,4 +48,14 @@ export async function waitHealthy(url: string, timeoutMs: number, signal: AbortS
 function withoutSecrets(url: string): string {
   const parsed = new URL(url);
   return `${parsed.origin}${parsed.pathname}`;
+}
+
+/** fetch() refuses a URL with credentials: `http://user:pass@host/` becomes Basic authentication. */
+function withBasicAuth(url: string): { target: string; headers: Record<string, string> } {
+  const parsed = new URL(url);
+  if (parsed.username === '' && parsed.password === '') return { target: url, headers: {} };
+  const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+  parsed.username = '';
+  parsed.password = '';
+  return { target: parsed.href, headers: { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` } };
 }
