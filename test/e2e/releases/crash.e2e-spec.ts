@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { access, rm, writeFile } from 'node:fs/promises';
+import Database from 'better-sqlite3';
+import { access, cp, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Deployment } from '../../../src/domain/deployment.js';
 import { waitFor } from '../../fixtures/wait.js';
@@ -138,6 +139,52 @@ describe('release mode: SIGKILL at each step', () => {
 
       health.answer = 200;
       live = await finishRecovery(interrupted, 'h');
+    },
+    WAIT_MS * 3,
+  );
+
+  it(
+    'right after the switch (a state a SIGKILL there leaves, written by hand: the rename is too quick to hit)',
+    async () => {
+      const previous = live;
+      await site.stop();
+      // A deployment that had switched current to its new release and died before activate.
+      const db = new Database(join(site.fixture.root, 'data', 'hookdeploy.db'));
+      const now = new Date().toISOString();
+      const id = Number(
+        db
+          .prepare(
+            `INSERT INTO deployments (target, status, trigger, ref, queued_at, started_at, phase, release, previous_release)
+           VALUES ('site', 'running', 'manual', 'refs/heads/main', ?, ?, 'switch', 'pending', ?)`,
+          )
+          .run(now, now, previous.release).lastInsertRowid,
+      );
+      const switched = `${id}-${previous.headAfter!.slice(0, 7)}`;
+      db.prepare('UPDATE deployments SET release = ? WHERE id = ?').run(switched, id);
+      db.close();
+      await cp(join(site.path, 'releases', previous.release!), join(site.path, 'releases', switched), {
+        recursive: true,
+        verbatimSymlinks: true,
+      });
+      await rm(join(site.path, 'current'));
+      await symlink(`releases/${switched}`, join(site.path, 'current'));
+      await symlink(`releases/${switched}`, join(site.path, `current.tmp-${id}`));
+      // The recovery deployment (the branch tip, gate h) waits in its build.
+      await hold('build', 'h');
+      await site.launch();
+
+      const interrupted = await deployment(id);
+      expect(interrupted).toMatchObject({ status: 'failed', error: 'interrupted' });
+      expect(interrupted.log).toContain('while the switch of current was running');
+      expect(interrupted.log).toContain(`removed the unfinished link current.tmp-${id}`);
+      expect(interrupted.log).toContain(`switched current back to ${previous.release}`);
+      expect(await site.current()).toBe(`releases/${previous.release}`);
+      expect(await exists(join(site.path, `current.tmp-${id}`))).toBe(false);
+      expect((await site.marked('activate')).at(-1)).toBe(`${id} ${previous.release}`);
+
+      await release('h');
+      const recovery = await site.settled((await newest()).id);
+      expect(recovery).toMatchObject({ trigger: 'recovery', status: 'succeeded' });
     },
     WAIT_MS * 3,
   );
