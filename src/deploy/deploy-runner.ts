@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Target } from '../domain/target.js';
 import { GitServices } from '../git/git-services.js';
 import { STORES } from '../storage/store.providers.js';
@@ -13,6 +13,8 @@ import { describe } from './deployment-label.js';
 import type { LiveLog } from './live-log.js';
 import { LiveLogs } from './live-logs.js';
 import { OutcomeRecorder, type Outcome } from './outcome-recorder.js';
+import { RELEASE_ROLLBACK, type ReleaseRollback } from './release-rollback.js';
+import { RollbackRunner } from './rollback-runner.js';
 import { WorkTreeUpdate } from './work-tree-update.js';
 
 // Where it was first defined; kept for the code that imports it from here.
@@ -28,14 +30,17 @@ export class DeployRunner {
   private readonly logger = new Logger('Deploy');
   private readonly live: LiveLogs;
   private readonly outcomes: OutcomeRecorder;
+  private readonly rollbacks: RollbackRunner;
 
   constructor(
     @Inject(GitServices) private readonly gits: GitServices,
     @Inject(STORES) private readonly store: Stores,
     @Inject(DeploymentEvents) events: DeploymentEvents,
+    @Optional() @Inject(RELEASE_ROLLBACK) releaseRollback?: ReleaseRollback,
   ) {
     this.live = new LiveLogs(store.logs, events);
     this.outcomes = new OutcomeRecorder(store, events);
+    this.rollbacks = new RollbackRunner(gits, store, releaseRollback);
   }
 
   /** The output so far of a running deployment (the stored log lags up to a second). */
@@ -99,6 +104,10 @@ export class DeployRunner {
       ...deploymentFields(deployment),
     });
     try {
+      if (deployment.trigger === 'rollback') {
+        const commit = await this.rollbacks.run(target, deployment, { signal: deadline.signal, log });
+        return { status: 'succeeded', headBefore: commit.headBefore, headAfter: commit.headAfter };
+      }
       const commit = await update.run(deployment, { signal: deadline.signal, output: log.append }, afterAnother);
       ({ headBefore, headAfter } = commit);
       const command = target.command;

@@ -30,6 +30,8 @@ export interface Deployment {
   error: string | null;
   /** git and command output, capped. */
   log: string;
+  /** A `rollback`'s deployment whose `headAfter` (or release) it returns to; absent for every other trigger. */
+  rollbackOf?: number;
 }
 
 export type DeploymentSummary = Omit<Deployment, 'log'>;
