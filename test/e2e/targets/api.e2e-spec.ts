@@ -50,6 +50,7 @@ describe('the API with several targets', () => {
         strategy: 'rebase',
         status: 'ok',
         head: await service.fixture('site').deployHead(),
+        paused: false,
       },
       {
         id: 'api',
@@ -60,6 +61,7 @@ describe('the API with several targets', () => {
         strategy: 'reset',
         status: 'ok',
         head: await service.fixture('api').deployHead(),
+        paused: false,
       },
     ]);
     const anonymous = await fetch(`${service.url}/targets`);
