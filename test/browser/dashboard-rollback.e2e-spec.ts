@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import type { Deployment, DeploymentSummary } from '../../src/domain/deployment.js';
+import { GitFixture } from '../fixtures/git-fixture.js';
+import { LIVE_ADMIN_TOKEN, LiveService } from '../fixtures/live-service.js';
 import { TARGETS_ADMIN_TOKEN, TargetsService } from '../fixtures/targets-service.js';
 import { waitFor } from '../fixtures/wait.js';
 import { fitsThePhone, openPhonePage, type PhonePage } from './phone-page.js';
@@ -150,6 +152,55 @@ describe('the dashboard: roll back, pause and resume, in a real browser', () => 
       );
       expect(await testId('detail-error').textContent()).toContain('the health check answered 503');
       expect(await testId('detail-rollback').count()).toBe(0);
+      expect(phone!.problems).toEqual([]);
+    },
+    STEP_MS,
+  );
+});
+
+describe('the dashboard of one target (env-only mode): Pause and Resume in the header', () => {
+  let fixture: GitFixture | undefined;
+  let live: LiveService | undefined;
+  let phone: PhonePage | undefined;
+
+  beforeAll(async () => {
+    fixture = await GitFixture.create();
+    live = await LiveService.start(fixture);
+    phone = await openPhonePage();
+  }, STEP_MS);
+
+  afterAll(async () => {
+    await phone?.browser.close();
+    await live?.stop();
+    await fixture?.remove();
+  }, STEP_MS);
+
+  it(
+    'pauses with the banner (no target name), and resumes from it',
+    async () => {
+      const page = phone!.page;
+      const until = (what: string, condition: () => Promise<boolean>) => waitFor(what, condition, WAIT_MS);
+      const state = async () => (await live!.api<Array<{ paused: boolean }>>('/targets'))[0]!.paused;
+      await page.goto(`http://127.0.0.1:${live!.port}/`);
+      await page.getByTestId('token-input').fill(LIVE_ADMIN_TOKEN);
+      await page.getByTestId('login-submit').click();
+      const toggle = page.getByTestId('pause-toggle');
+      await until('the header Pause shows', () => toggle.isVisible());
+      expect(await toggle.textContent()).toBe('Pause');
+      expect(await page.getByTestId('paused-banner').count()).toBe(0);
+
+      await toggle.click();
+      await until('the banner shows', () => page.getByTestId('paused-banner').isVisible());
+      expect(await page.getByTestId('paused-banner').textContent()).toMatch(
+        /^Paused — pushes are recorded but not deployed \(paused by an admin/,
+      );
+      expect(await toggle.textContent()).toBe('Resume');
+      expect(await state()).toBe(true);
+
+      await page.getByTestId('paused-resume').click();
+      await until('the banner goes', async () => (await page.getByTestId('paused-banner').count()) === 0);
+      expect(await toggle.textContent()).toBe('Pause');
+      expect(await state()).toBe(false);
       expect(phone!.problems).toEqual([]);
     },
     STEP_MS,
