@@ -186,6 +186,23 @@ describe('rollback and pause (config file, in place)', () => {
     }, 60_000);
   }
 
+  it('rollback keeps the work-tree policy: a tracked local edit fails it (ff-only) and stays untouched', async () => {
+    const { deployment: olderDeployment } = await deployed('ff');
+    const { sha: newer } = await deployed('ff');
+    const tree = service.fixture('ff').deploy;
+    const [tracked] = (await git(tree, 'ls-files')).split('\n');
+    await writeFile(join(tree, tracked!), 'an edit made on the server\n');
+    const answer = await post<{ deploymentId: number }>(`/deployments/${olderDeployment.id}/rollback`);
+    expect(answer.status).toBe(202);
+    const rollback = await service.settled(answer.body.deploymentId, WAIT_MS);
+    expect(rollback).toMatchObject({ status: 'failed', headBefore: newer, headAfter: newer });
+    expect(rollback.error).toMatch(/uncommitted changes/);
+    expect(await service.fixture('ff').deployHead()).toBe(newer);
+    expect(await git(tree, 'status', '--porcelain')).toContain(tracked);
+    await git(tree, 'checkout', '--', tracked!);
+    await post('/targets/ff/resume');
+  }, 60_000);
+
   it('rollback: 404 for an unknown deployment, 400 for a bad id, 409 for one that did not succeed', async () => {
     const rollbacksOfFf = async (): Promise<number[]> =>
       (await service.api<DeploymentSummary[]>('/deployments?target=ff&log=false')).body
