@@ -240,11 +240,11 @@ describe('rollback and pause (config file, in place)', () => {
       'the gated deployment runs',
       async () => (await deployment(running.deploymentId)).status === 'running',
     );
-    const waitingPush = await push('gated');
-
+    // The rollback waits first; a push then still gets a deployment of its own.
     const first = await post<{ deploymentId: number }>(`/deployments/${deployedA.id}/rollback`);
     expect(first.status).toBe(202);
-    expect(first.body.deploymentId).not.toBe(waitingPush.deploymentId);
+    const waitingPush = await push('gated');
+    expect(waitingPush.deploymentId).not.toBe(first.body.deploymentId);
     const second = await post<{ deploymentId: number }>(`/deployments/${deployedB.id}/rollback`);
     expect(second).toEqual({ status: 202, body: { status: 'queued', deploymentId: first.body.deploymentId } });
     // A push now still joins the waiting push deployment, not the rollback.
