@@ -105,6 +105,8 @@ describe('rollback and pause (config file, in place)', () => {
     // Idempotent: the pause in place stays as it was.
     expect(await post('/targets/paused/pause')).toEqual(paused);
     expect(await target('paused')).toMatchObject({ paused: true, pausedReason: 'release freeze' });
+    expect(await service.metric('hookdeploy_target_paused', { target: 'paused' })).toBe(1);
+    expect(await service.metric('hookdeploy_target_paused', { target: 'ff' })).toBe(0);
 
     const first = await push('paused');
     const second = await push('paused');
@@ -130,6 +132,7 @@ describe('rollback and pause (config file, in place)', () => {
     expect(await post('/targets/paused/resume')).toEqual({ status: 200, body: { id: 'paused', paused: false } });
     expect(await target('paused')).toMatchObject({ paused: false });
     expect(await target('paused')).not.toHaveProperty('pausedReason');
+    expect(await service.metric('hookdeploy_target_paused', { target: 'paused' })).toBe(0);
   }, 60_000);
 
   it('pause and resume answer 404 for an unknown target and 400 for a bad body', async () => {
