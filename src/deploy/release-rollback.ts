@@ -3,7 +3,11 @@ import type { ReleaseSettings, Target } from '../domain/target.js';
 import type { DeployedCommit } from './deployed-commit.js';
 import type { LiveLog } from './live-log.js';
 
-/** The Nest token release mode provides its ReleaseRollback under (optional: see RollbackRunner). */
+/**
+ * The Nest token release mode provides its ReleaseRollback under, in DeployModule's
+ * providers: `{ provide: RELEASE_ROLLBACK, useClass: <its class> }`. Optional: without it a
+ * rollback of a release mode target fails with a clear error (see RollbackRunner).
+ */
 export const RELEASE_ROLLBACK = Symbol('ReleaseRollback');
 
 /** The deadline and the log of the rollback deployment. */
