@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Deployment, DeploymentSummary } from '../../../src/domain/deployment.js';
 import { git } from '../../fixtures/git-fixture.js';
-import { TargetsService, type TargetSpec } from '../../fixtures/targets-service.js';
+import { TARGETS_ADMIN_TOKEN, TargetsService, type TargetSpec } from '../../fixtures/targets-service.js';
 import { waitFor } from '../../fixtures/wait.js';
 
 const WAIT_MS = 30_000;
@@ -291,6 +291,40 @@ describe('rollback and pause (config file, in place)', () => {
       status: 'succeeded',
       headAfter: waiting.sha,
     });
+  }, 60_000);
+
+  it('a rollback killed with hookdeploy (SIGKILL) is marked interrupted; the target stays paused and nothing deploys', async () => {
+    const { sha: older, deployment: olderDeployment } = await deployed('gated');
+    const { sha: newer } = await deployed('gated');
+    await writeFile(gate(), '');
+    const answer = await post<{ deploymentId: number }>(`/deployments/${olderDeployment.id}/rollback`);
+    const logOf = async (id: number): Promise<string> =>
+      (
+        await fetch(`${service.url}/deployments/${id}/log`, {
+          headers: { authorization: `Bearer ${TARGETS_ADMIN_TOKEN}` },
+        })
+      ).text();
+    await waitFor('the rollback runs its command', async () =>
+      (await logOf(answer.body.deploymentId)).includes('ran rollback'),
+    );
+    service.service.stop(); // SIGKILL
+    await service.service.exitCode();
+    await rm(gate(), { force: true });
+    await service.launch();
+
+    expect(await deployment(answer.body.deploymentId)).toMatchObject({ status: 'failed', error: 'interrupted' });
+    expect(await target('gated')).toMatchObject({
+      paused: true,
+      pausedReason: `rolled back to deployment ${olderDeployment.id}`,
+    });
+    expect(await service.fixture('gated').deployHead()).toBe(older);
+    const waiting = (await service.api<DeploymentSummary[]>('/deployments?target=gated&status=queued&log=false')).body;
+    for (const queued of waiting) await staysQueued(queued.id);
+    expect(await service.fixture('gated').deployHead()).toBe(older);
+    // Resumed, what waits deploys the branch tip again.
+    await post('/targets/gated/resume');
+    for (const queued of waiting) await service.settled(queued.id, WAIT_MS);
+    expect(await service.fixture('gated').deployHead()).toBe(newer);
   }, 60_000);
 
   it('rollback of a deployment whose target a reload removed: 409, nothing queued', async () => {
