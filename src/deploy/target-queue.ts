@@ -63,8 +63,12 @@ export class TargetQueue {
     if (!this.accepting) throw new ShuttingDownError();
     const { status, deploymentId, joined } = await this.recorded(() => this.record(push));
     if (status === 'queued') {
+      // Whoever reads the log wonders why the push did not deploy.
+      const held = this.deps.targetState.isPaused(this.targetId)
+        ? ' (the target is paused: it waits for a resume)'
+        : '';
       this.logger.log({
-        msg: `delivery ${push.deliveryId}${this.forTarget()}: ${joined ? 'joined waiting deployment' : 'queued as deployment'} ${deploymentId}`,
+        msg: `delivery ${push.deliveryId}${this.forTarget()}: ${joined ? 'joined waiting deployment' : 'queued as deployment'} ${deploymentId}${held}`,
         delivery: push.deliveryId,
         target: this.targetId,
         deployment: deploymentId,

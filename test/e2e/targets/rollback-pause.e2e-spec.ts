@@ -111,6 +111,9 @@ describe('rollback and pause (config file, in place)', () => {
     const first = await push('paused');
     const second = await push('paused');
     expect(second.deploymentId).toBe(first.deploymentId); // coalesced into the one waiting deployment
+    expect(service.service.text()).toContain(
+      `delivery ${second.delivery} for paused: joined waiting deployment ${first.deploymentId} (the target is paused: it waits for a resume)`,
+    );
     await staysQueued(first.deploymentId);
     expect(await service.fixture('paused').deployHead()).toBe(before);
     const waiting = await deployment(first.deploymentId);
