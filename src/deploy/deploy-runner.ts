@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Target } from '../domain/target.js';
 import { GitServices } from '../git/git-services.js';
 import { STORES } from '../storage/store.providers.js';
@@ -13,7 +13,6 @@ import { describe } from './deployment-label.js';
 import type { LiveLog } from './live-log.js';
 import { LiveLogs } from './live-logs.js';
 import { OutcomeRecorder, type Outcome } from './outcome-recorder.js';
-import { RELEASE_ROLLBACK, type ReleaseRollback } from './release-rollback.js';
 import { RollbackRunner } from './rollback-runner.js';
 import { WorkTreeUpdate } from './work-tree-update.js';
 
@@ -36,11 +35,10 @@ export class DeployRunner {
     @Inject(GitServices) private readonly gits: GitServices,
     @Inject(STORES) private readonly store: Stores,
     @Inject(DeploymentEvents) events: DeploymentEvents,
-    @Optional() @Inject(RELEASE_ROLLBACK) releaseRollback?: ReleaseRollback,
   ) {
     this.live = new LiveLogs(store.logs, events);
     this.outcomes = new OutcomeRecorder(store, events);
-    this.rollbacks = new RollbackRunner(gits, store, releaseRollback);
+    this.rollbacks = new RollbackRunner(gits, store);
   }
 
   /** The output so far of a running deployment (the stored log lags up to a second). */

@@ -5,7 +5,6 @@ import type { GitServices } from '../git/git-services.js';
 import type { Stores } from '../storage/stores.js';
 import { DeployFailure } from './deploy-failure.js';
 import type { LiveLog } from './live-log.js';
-import type { ReleaseRollback } from './release-rollback.js';
 import { RollbackRunner } from './rollback-runner.js';
 
 const SHA = 'b'.repeat(40);
@@ -52,25 +51,8 @@ const untouched = new Proxy(
 const control = { signal: new AbortController().signal, log: { append: () => undefined } as unknown as LiveLog };
 
 describe('RollbackRunner in release mode', () => {
-  it('hands the rollback to the ReleaseRollback release mode provides, the target with its release settings', async () => {
-    const calls: Array<[Target, DeploymentSummary]> = [];
-    const releases: ReleaseRollback = {
-      run: (target, deployment) => {
-        calls.push([target, deployment]);
-        return Promise.resolve({ headBefore: 'a'.repeat(40), headAfter: SHA, requestedSha: SHA });
-      },
-    };
-    const runner = new RollbackRunner(untouched as GitServices, untouched as Stores, releases);
-    await expect(runner.run(released, rollback, control)).resolves.toEqual({
-      headBefore: 'a'.repeat(40),
-      headAfter: SHA,
-      requestedSha: SHA,
-    });
-    expect(calls).toEqual([[released, rollback]]);
-  });
-
-  it('fails the deployment with a clear error when this build has no release rollback', async () => {
-    const runner = new RollbackRunner(untouched as GitServices, untouched as Stores, undefined);
+  it('never resets the clone of a release mode target: the rollback fails clearly instead', async () => {
+    const runner = new RollbackRunner(untouched as GitServices, untouched as Stores);
     const outcome = runner.run(released, rollback, control);
     await expect(outcome).rejects.toBeInstanceOf(DeployFailure);
     await expect(outcome).rejects.toThrow(/rollback in release mode is not supported/);

@@ -7,27 +7,30 @@ import { runDeployCommand } from './deploy-command.js';
 import { DeployFailure, errorMessage } from './deploy-failure.js';
 import type { DeployedCommit } from './deployed-commit.js';
 import { InPlaceRollback } from './in-place-rollback.js';
-import type { ReleaseRollback, RollbackControl } from './release-rollback.js';
+import type { LiveLog } from './live-log.js';
+
+/** The deadline and the log of the rollback deployment. */
+export interface RollbackControl {
+  signal: AbortSignal;
+  log: LiveLog;
+}
 
 /**
- * Runs a deployment with trigger `rollback`, by the target's mode. In place: the work
- * tree back to the commit (in-place-rollback.ts), then the deploy command, as a deploy
- * would run it. Release mode: release mode's ReleaseRollback (release-rollback.ts).
- * Throws a DeployFailure when it fails; the runner records the outcome.
+ * Runs a deployment with trigger `rollback` in place: the work tree back to the commit
+ * (in-place-rollback.ts), then the deploy command, as a deploy would run it. Throws a
+ * DeployFailure when it fails; the runner records the outcome. Release mode runs its
+ * rollbacks itself (it switches `current`), before the runner's in-place path is reached.
  */
 export class RollbackRunner {
   constructor(
     private readonly gits: GitServices,
     private readonly store: Pick<Stores, 'deployments' | 'activity'>,
-    private readonly releases: ReleaseRollback | undefined,
   ) {}
 
   async run(target: Target, deployment: DeploymentSummary, control: RollbackControl): Promise<DeployedCommit> {
-    if (target.release !== undefined && deployMode(target) === 'release') {
-      if (this.releases === undefined) {
-        throw new DeployFailure('a rollback in release mode is not supported by this build of hookdeploy');
-      }
-      return this.releases.run({ ...target, release: target.release }, deployment, control);
+    // Never reset the clone a release mode target fetches into: its releases are what serve.
+    if (deployMode(target) === 'release') {
+      throw new DeployFailure('a rollback in release mode is not supported by this build of hookdeploy');
     }
     const { signal, log } = control;
     const policy = { deployBranch: target.branch, pullStrategy: target.strategy };
