@@ -26,3 +26,13 @@ export class NotRecordedError extends NotAcceptedError {
     super('the request could not be recorded; send it again later');
   }
 }
+
+/** A manual deploy of a paused target: the caller answers 409 (resume it first). */
+export class TargetPausedError extends Error {
+  constructor(target: string, reason: string | undefined) {
+    super(
+      `target "${target}" is paused${reason === undefined ? '' : ` (${reason})`}: pushes are recorded but not deployed; ` +
+        `resume it first (POST /targets/${target}/resume)`,
+    );
+  }
+}

@@ -12,6 +12,9 @@ import { DeliveriesStore } from '../storage/deliveries.store.js';
 import { DeploymentsStore } from '../storage/deployments.store.js';
 import { GroupCommit } from '../storage/group-commit.js';
 import { Retention } from '../storage/retention.js';
+import { TargetStateStore } from '../storage/target-state.store.js';
+import type { DeploymentSummary } from '../domain/deployment.js';
+import type { TargetState } from '../domain/target-state.js';
 import { DeploySlots } from '../targets/deploy-slots.js';
 import { TargetRegistry, type TargetChange } from '../targets/target-registry.js';
 import { WorkTreeLocks } from '../targets/work-tree-locks.js';
@@ -24,6 +27,7 @@ export {
   NotAcceptedError,
   NotRecordedError,
   ShuttingDownError,
+  TargetPausedError,
   type Acceptance,
   type PushRequest,
 } from './acceptance.js';
@@ -58,6 +62,7 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(GroupCommit) commits: GroupCommit,
     @Inject(TargetRegistry) private readonly registry: TargetRegistry,
     @Inject(ConfigService) config: ConfigService<ServiceConfig, true>,
+    @Inject(TargetStateStore) targetState: TargetStateStore,
   ) {
     this.deps = {
       deployments,
@@ -68,6 +73,7 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
       slots: new DeploySlots(config.get('maxParallelDeploys', { infer: true })),
       workTrees: new WorkTreeLocks(),
       historyLimit: config.get('historyLimit', { infer: true }),
+      targetState,
     };
   }
 
@@ -88,6 +94,21 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
   /** "Deploy now" for a target; see TargetQueue.requestManual(). */
   requestManual(target: Target): Promise<number> {
     return this.queueOf(target.id).requestManual(target.branch);
+  }
+
+  /** A rollback of `target` to `source` (checked by the caller: see rollback-check.ts); pauses the target. */
+  requestRollback(target: Target, source: DeploymentSummary & { headAfter: string }): Promise<number> {
+    return this.queueOf(target.id).requestRollback(source);
+  }
+
+  /** See TargetQueue.pauseDeploys(). */
+  pause(target: Target, reason: string): Promise<TargetState> {
+    return this.queueOf(target.id).pauseDeploys(reason);
+  }
+
+  /** See TargetQueue.resumeDeploys(). */
+  resume(target: Target): Promise<TargetState> {
+    return this.queueOf(target.id).resumeDeploys();
   }
 
   /** Resolves when no deployment of any target runs (tests and shutdown wait on it). */

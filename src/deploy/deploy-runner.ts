@@ -14,6 +14,7 @@ import type { LiveLog } from './live-log.js';
 import { LiveLogs } from './live-logs.js';
 import { OutcomeRecorder, type Outcome } from './outcome-recorder.js';
 import { ReleaseDeploy } from './release-deploy.js';
+import { RollbackRunner } from './rollback-runner.js';
 import { WorkTreeUpdate } from './work-tree-update.js';
 
 // Where it was first defined; kept for the code that imports it from here.
@@ -29,6 +30,7 @@ export class DeployRunner {
   private readonly logger = new Logger('Deploy');
   private readonly live: LiveLogs;
   private readonly outcomes: OutcomeRecorder;
+  private readonly rollbacks: RollbackRunner;
 
   constructor(
     @Inject(GitServices) private readonly gits: GitServices,
@@ -38,6 +40,7 @@ export class DeployRunner {
   ) {
     this.live = new LiveLogs(store.logs, events);
     this.outcomes = new OutcomeRecorder(store, events);
+    this.rollbacks = new RollbackRunner(gits, store);
   }
 
   /** The output so far of a running deployment (the stored log lags up to a second). */
@@ -104,6 +107,10 @@ export class DeployRunner {
       ...deploymentFields(deployment),
     });
     try {
+      if (deployment.trigger === 'rollback') {
+        const commit = await this.rollbacks.run(target, deployment, { signal: deadline.signal, log });
+        return { status: 'succeeded', headBefore: commit.headBefore, headAfter: commit.headAfter };
+      }
       const commit = await update.run(deployment, { signal: deadline.signal, output: log.append }, afterAnother);
       ({ headBefore, headAfter } = commit);
       const command = target.command;

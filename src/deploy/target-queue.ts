@@ -5,9 +5,18 @@ import type { DeliveriesStore } from '../storage/deliveries.store.js';
 import type { DeploymentsStore } from '../storage/deployments.store.js';
 import type { GroupCommit } from '../storage/group-commit.js';
 import type { Retention } from '../storage/retention.js';
+import type { TargetStateStore } from '../storage/target-state.store.js';
+import type { DeploymentSummary } from '../domain/deployment.js';
+import type { TargetState } from '../domain/target-state.js';
 import type { DeploySlots } from '../targets/deploy-slots.js';
 import type { WorkTreeLocks } from '../targets/work-tree-locks.js';
-import { NotRecordedError, ShuttingDownError, type Acceptance, type PushRequest } from './acceptance.js';
+import {
+  NotRecordedError,
+  ShuttingDownError,
+  TargetPausedError,
+  type Acceptance,
+  type PushRequest,
+} from './acceptance.js';
 import type { DeployRunner } from './deploy-runner.js';
 import { describe } from './deployment-label.js';
 
@@ -23,6 +32,8 @@ export interface TargetQueueDeps {
   /** One deploy per work tree, across targets (a reload may rename a target mid-deploy). */
   workTrees: WorkTreeLocks;
   historyLimit: number;
+  /** Paused targets: their pushes wait, only a rollback runs. */
+  targetState: TargetStateStore;
 }
 
 /**
@@ -52,8 +63,12 @@ export class TargetQueue {
     if (!this.accepting) throw new ShuttingDownError();
     const { status, deploymentId, joined } = await this.recorded(() => this.record(push));
     if (status === 'queued') {
+      // Whoever reads the log wonders why the push did not deploy.
+      const held = this.deps.targetState.isPaused(this.targetId)
+        ? ' (the target is paused: it waits for a resume)'
+        : '';
       this.logger.log({
-        msg: `delivery ${push.deliveryId}${this.forTarget()}: ${joined ? 'joined waiting deployment' : 'queued as deployment'} ${deploymentId}`,
+        msg: `delivery ${push.deliveryId}${this.forTarget()}: ${joined ? 'joined waiting deployment' : 'queued as deployment'} ${deploymentId}${held}`,
         delivery: push.deliveryId,
         target: this.targetId,
         deployment: deploymentId,
@@ -86,12 +101,17 @@ export class TargetQueue {
    */
   async requestManual(branch: string): Promise<number> {
     if (!this.accepting) throw new ShuttingDownError();
-    const { deployments } = this.deps;
-    const deploymentId = await this.recorded(
-      () =>
+    const { deployments, targetState } = this.deps;
+    const deploymentId = await this.recorded(() => {
+      // Refused rather than queued behind the pause: "Deploy now" that does not deploy would mislead.
+      const state = targetState.get(this.targetId);
+      if (state.paused) return new TargetPausedError(this.targetId, state.pausedReason);
+      return (
         deployments.nextQueuedId(this.targetId) ??
-        deployments.insert(this.targetId, { trigger: 'manual', ref: `refs/heads/${branch}`, requestedSha: null }),
-    );
+        deployments.insert(this.targetId, { trigger: 'manual', ref: `refs/heads/${branch}`, requestedSha: null })
+      );
+    });
+    if (deploymentId instanceof TargetPausedError) throw deploymentId;
     this.logger.log({
       msg: `manual deploy requested${this.forTarget()}: deployment ${deploymentId}`,
       target: this.targetId,
@@ -99,6 +119,52 @@ export class TargetQueue {
     });
     this.start();
     return deploymentId;
+  }
+
+  /**
+   * Queues a rollback to `source` (a succeeded deployment of this target) and pauses the
+   * target, in one transaction, so that the next push does not undo it. A rollback
+   * already waiting is redirected to `source` (the newest request wins, as pushes
+   * coalesce); it runs before the waiting push deployment, paused or not.
+   */
+  async requestRollback(source: DeploymentSummary & { headAfter: string }): Promise<number> {
+    if (!this.accepting) throw new ShuttingDownError();
+    const { deployments, targetState } = this.deps;
+    const deploymentId = await this.recorded(() => {
+      const change = { rollbackOf: source.id, requestedSha: source.headAfter, ref: source.ref };
+      const waiting = deployments.waitingRollback(this.targetId);
+      if (waiting !== undefined) deployments.set(waiting.id, change);
+      targetState.pause(this.targetId, `rolled back to deployment ${source.id}`);
+      return waiting?.id ?? deployments.insert(this.targetId, { trigger: 'rollback', ...change });
+    });
+    this.logger.log({
+      msg: `rollback to deployment ${source.id} requested${this.forTarget()}: deployment ${deploymentId}; the target is paused`,
+      target: this.targetId,
+      deployment: deploymentId,
+    });
+    this.start();
+    return deploymentId;
+  }
+
+  /** Pushes are still recorded but wait; a running deployment finishes. Already paused: unchanged. */
+  async pauseDeploys(reason: string): Promise<TargetState> {
+    if (!this.accepting) throw new ShuttingDownError();
+    const { targetState } = this.deps;
+    const state = await this.recorded(() => {
+      const now = targetState.get(this.targetId);
+      return now.paused ? now : targetState.pause(this.targetId, reason);
+    });
+    this.logger.log({ msg: `target ${this.targetId} paused: ${state.pausedReason ?? reason}`, target: this.targetId });
+    return state;
+  }
+
+  /** Deploys what waits (the newest push) from now on. */
+  async resumeDeploys(): Promise<TargetState> {
+    if (!this.accepting) throw new ShuttingDownError();
+    const state = await this.recorded(() => this.deps.targetState.resume(this.targetId));
+    this.logger.log({ msg: `target ${this.targetId} resumed`, target: this.targetId });
+    this.start();
+    return state;
   }
 
   /** On disk before it resolves; a failed write rolls back and becomes a NotRecordedError. */
@@ -144,8 +210,9 @@ export class TargetQueue {
   /** At shutdown: a deployment still queued runs at the next start. */
   reportLeftBehind(): void {
     try {
-      const waiting = this.deps.deployments.nextQueued(this.targetId);
-      if (waiting) {
+      const { deployments } = this.deps;
+      for (const waiting of [deployments.waitingRollback(this.targetId), deployments.nextQueued(this.targetId)]) {
+        if (!waiting) continue;
         this.logger.warn({
           msg: `${describe(waiting)} stays queued: it runs when hookdeploy starts again`,
           ...deploymentFields(waiting),
@@ -158,12 +225,12 @@ export class TargetQueue {
   }
 
   private async work(): Promise<void> {
-    const { deployments, workTrees, slots } = this.deps;
+    const { workTrees, slots } = this.deps;
     // At shutdown the loop stops before the next deployment; it stays queued in the store.
     let afterAnother = false;
     while (this.accepting) {
       const planned = this.current();
-      if (planned === undefined || deployments.nextQueuedId(this.targetId) === undefined) return;
+      if (planned === undefined || this.nextToRun() === undefined) return;
       // The work tree first, then a slot: a deploy waiting for another target's deploy on
       // the same tree must not hold a slot the other targets could use.
       const unlock = await workTrees.acquire(planned.repoPath);
@@ -189,7 +256,7 @@ export class TargetQueue {
 
   /** Runs the deployment waiting, if any: `stop` when the store failed. */
   private async runNext(target: Target, afterAnother: boolean): Promise<'ran' | 'none' | 'stop'> {
-    const next = this.deps.deployments.nextQueued(this.targetId);
+    const next = this.nextToRun();
     if (!next) return 'none';
     try {
       await this.deps.runner.run(target, next, afterAnother);
@@ -202,6 +269,14 @@ export class TargetQueue {
       });
       return 'stop';
     }
+  }
+
+  /** A waiting rollback first, even while paused (it is what the pause protects); then, unless paused, the waiting push deployment. */
+  private nextToRun(): DeploymentSummary | undefined {
+    const { deployments, targetState } = this.deps;
+    const rollback = deployments.waitingRollback(this.targetId);
+    if (rollback !== undefined) return rollback;
+    return targetState.isPaused(this.targetId) ? undefined : deployments.nextQueued(this.targetId);
   }
 
   // Off the request path: between deployments, never while a delivery is answered.

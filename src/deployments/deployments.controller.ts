@@ -3,7 +3,9 @@ import type { Request, Response } from 'express';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { httpError } from '../common/http-error.js';
 import { readSmallBody } from '../common/read-small-body.js';
-import { DeployQueue, NotAcceptedError, UnknownTargetError } from '../deploy/deploy-queue.js';
+import { stat } from 'node:fs/promises';
+import { DeployQueue, NotAcceptedError, TargetPausedError, UnknownTargetError } from '../deploy/deploy-queue.js';
+import { isRollbackSource, releaseDirectory, rollbackRefusal } from '../deploy/rollback-check.js';
 import { DeployRunner } from '../deploy/deploy-runner.js';
 import { isFinished, type Deployment } from '../domain/deployment.js';
 import { DeploymentEvents } from '../events/deployment-events.js';
@@ -56,6 +58,37 @@ export class DeploymentsController {
       return { status: 'queued', deploymentId: await this.queue.requestManual(target) };
     } catch (error) {
       if (error instanceof UnknownTargetError) throw httpError(404, error.message);
+      if (error instanceof NotAcceptedError) throw httpError(503, error.message);
+      if (error instanceof TargetPausedError) throw httpError(409, error.message);
+      throw error;
+    }
+  }
+
+  /**
+   * A new `rollback` deployment of the deployment's target to where that (succeeded)
+   * deployment left it; pauses the target. 409 when it cannot be returned to.
+   */
+  @Post(':id/rollback')
+  @HttpCode(202)
+  async rollback(@Param('id') rawId: string): Promise<{ status: 'queued'; deploymentId: number }> {
+    const { log: _log, ...source } = this.find(rawId);
+    const target = this.registry.get(source.target);
+    const name = target?.release === undefined ? null : this.deployments.releaseOf(source.id);
+    const directory = name === null || target === undefined ? undefined : releaseDirectory(target, name);
+    const exists =
+      directory !== undefined &&
+      (await stat(directory).then(
+        (found) => found.isDirectory(),
+        () => false,
+      ));
+    const refusal = rollbackRefusal(source, target, { name, exists });
+    if (refusal !== undefined || target === undefined || !isRollbackSource(source)) {
+      throw httpError(409, refusal ?? `deployment ${source.id} cannot be rolled back to`);
+    }
+    try {
+      return { status: 'queued', deploymentId: await this.queue.requestRollback(target, source) };
+    } catch (error) {
+      if (error instanceof UnknownTargetError) throw httpError(409, `${error.message}: it is no longer configured`);
       if (error instanceof NotAcceptedError) throw httpError(503, error.message);
       throw error;
     }

@@ -32,6 +32,8 @@ export interface Deployment {
   release: string | null;
   /** git and command output, capped. */
   log: string;
+  /** A `rollback`'s deployment whose `headAfter` (or release) it returns to; absent for every other trigger. */
+  rollbackOf?: number;
 }
 
 export type DeploymentSummary = Omit<Deployment, 'log'>;

@@ -206,6 +206,29 @@ export class GitService {
     return OBJECT_NAME.test(answer.trim()) ? answer.trim() : undefined;
   }
 
+  /** Whether `sha` (checked to be an object name) is a commit this repository has: a rollback needs no fetch then. */
+  async hasCommit(sha: string, signal: AbortSignal): Promise<boolean> {
+    if (!OBJECT_NAME.test(sha)) return false;
+    // `cat-file -t` prints the type, so the answer is never a silent exit code.
+    const type = await this.git.query(['cat-file', '-t', sha], signal).catch(() => '');
+    return type.trim() === 'commit';
+  }
+
+  /**
+   * A rollback in place: the branch checked out and the work tree back to `sha`
+   * (`git reset --hard`). The caller checked the work tree as for any deployment; on
+   * failure, a timeout included, what the reset left is cleared like a failed update.
+   */
+  async resetTo(sha: string, control: UpdateControl): Promise<void> {
+    if (!OBJECT_NAME.test(sha)) throw new GitStepError(`not a commit id: ${sha}`);
+    try {
+      await this.git.run(['reset', '--hard', sha], control);
+    } catch (error) {
+      await this.tidyUp({ locks: control.signal.aborted, workTree: true }, control);
+      throw error;
+    }
+  }
+
   /** The branch tip the last update fetched (a manual deploy targets it). */
   async fetchedTip(signal: AbortSignal): Promise<string> {
     return (await this.git.query(['rev-parse', '--verify', 'FETCH_HEAD^{commit}'], signal)).trim();

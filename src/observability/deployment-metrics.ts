@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { DeploymentEvents } from '../events/deployment-events.js';
 import { forgeAdapter } from '../forges/forges.js';
 import { DeploymentsStore } from '../storage/deployments.store.js';
+import { TargetStateStore } from '../storage/target-state.store.js';
 import { TargetRegistry } from '../targets/target-registry.js';
 import { Metrics } from './metrics.js';
 
@@ -21,6 +22,7 @@ export class DeploymentMetrics implements OnModuleInit, OnModuleDestroy {
     @Inject(DeploymentEvents) private readonly events: DeploymentEvents,
     @Inject(DeploymentsStore) private readonly deployments: DeploymentsStore,
     @Inject(TargetRegistry) private readonly registry: TargetRegistry,
+    @Inject(TargetStateStore) private readonly states: TargetStateStore,
   ) {}
 
   onModuleInit(): void {
@@ -38,6 +40,11 @@ export class DeploymentMetrics implements OnModuleInit, OnModuleDestroy {
       'hookdeploy_deployments_running',
       'Deployments running now, by target (0 or 1 each).',
       () => this.perTarget((id) => this.deployments.running(id).length),
+    );
+    this.metrics.targetGaugeAtScrape(
+      'hookdeploy_target_paused',
+      'Whether the target is paused (1): its pushes are recorded but not deployed until it is resumed.',
+      () => this.perTarget((id) => (this.states.isPaused(id) ? 1 : 0)),
     );
     this.metrics.targetGaugeAtScrape(
       'hookdeploy_last_successful_deploy_timestamp_seconds',

@@ -94,7 +94,7 @@ export class Metrics {
     this.overBudget.inc({ target }, 0);
     this.secretMatches.inc({ target, secret: '0' }, 0);
     for (const status of ['succeeded', 'failed'] as const) {
-      for (const trigger of ['push', 'manual', 'recovery'] as const) {
+      for (const trigger of ['push', 'manual', 'recovery', 'rollback'] as const) {
         this.deployments.inc({ target, status, trigger }, 0);
       }
       this.deployDuration.zero({ target, status });

@@ -5,11 +5,11 @@ import type { PreparedStatements } from './prepared-statements.js';
 import type { StatusNotifier } from './status-notifier.js';
 import { whereGiven } from './where-given.js';
 
-export type NewDeployment = Pick<Deployment, 'trigger' | 'ref' | 'requestedSha'>;
+export type NewDeployment = Pick<Deployment, 'trigger' | 'ref' | 'requestedSha' | 'rollbackOf'>;
 export type DeploymentChanges = Partial<
   Pick<
     Deployment,
-    'status' | 'ref' | 'requestedSha' | 'headBefore' | 'headAfter' | 'startedAt' | 'finishedAt' | 'error'
+    'status' | 'ref' | 'requestedSha' | 'headBefore' | 'headAfter' | 'startedAt' | 'finishedAt' | 'error' | 'rollbackOf'
   >
 >;
 
@@ -31,6 +31,7 @@ const COLUMNS: Record<keyof DeploymentChanges, string> = {
   startedAt: 'started_at',
   finishedAt: 'finished_at',
   error: 'error',
+  rollbackOf: 'rollback_of',
 };
 
 /**
@@ -56,8 +57,18 @@ export class DeploymentsStore {
    */
   insert(target: string, init: NewDeployment): number {
     const { lastInsertRowid } = this.statements
-      .sql('INSERT INTO deployments (target, status, trigger, ref, requested_sha, queued_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(target, 'queued', init.trigger, init.ref, init.requestedSha, new Date().toISOString());
+      .sql(
+        'INSERT INTO deployments (target, status, trigger, ref, requested_sha, queued_at, rollback_of) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        target,
+        'queued',
+        init.trigger,
+        init.ref,
+        init.requestedSha,
+        new Date().toISOString(),
+        init.rollbackOf ?? null,
+      );
     const id = Number(lastInsertRowid);
     this.notifier.changed(id);
     return id;
@@ -109,14 +120,31 @@ export class DeploymentsStore {
   /** nextQueued()'s id alone, for the request path. */
   nextQueuedId(target: string): number | undefined {
     const row = this.statements
-      .sql(`SELECT id FROM deployments WHERE target = ? AND status = 'queued' ORDER BY id LIMIT 1`)
+      .sql(
+        `SELECT id FROM deployments WHERE target = ? AND status = 'queued' AND trigger <> 'rollback' ORDER BY id LIMIT 1`,
+      )
       .get(target) as { id: number } | undefined;
     return row?.id;
   }
 
-  /** The target's deployment waiting to run (at most one). */
+  /**
+   * The target's deployment waiting to run (at most one) that pushes join: a waiting
+   * rollback is apart from it (waitingRollback()).
+   */
   nextQueued(target: string): DeploymentSummary | undefined {
-    return firstSummary(this.statements, `target = ? AND status = 'queued'`, target);
+    return firstSummary(this.statements, `target = ? AND status = 'queued' AND trigger <> 'rollback'`, target);
+  }
+
+  /** The target's rollback waiting to run (at most one): it runs before the waiting push deployment. */
+  waitingRollback(target: string): DeploymentSummary | undefined {
+    return firstSummary(this.statements, `target = ? AND status = 'queued' AND trigger = 'rollback'`, target);
+  }
+
+  /** The release directory name a deployment made (release mode), null when it made none. */
+  releaseOf(id: number): string | null {
+    const row = this.statements.sql('SELECT release FROM deployments WHERE id = ?').get(id) as
+      { release: string | null } | undefined;
+    return row?.release ?? null;
   }
 
   /** The target's deployments marked running, oldest first: at boot, the ones a dead process left behind. */

@@ -9,6 +9,7 @@ import type { Db } from './open-database.js';
 import { Retention } from './retention.js';
 import { DATABASE } from './database.token.js';
 import { createStores, type Stores } from './stores.js';
+import { TargetStateStore } from './target-state.store.js';
 import { Transactions } from './transactions.js';
 import { WalSync } from './wal-sync.js';
 
@@ -37,6 +38,7 @@ export const STORE_PROVIDERS: Provider[] = [
   fromStores(DeploymentLogsStore, 'logs'),
   fromStores(ActivityStore, 'activity'),
   fromStores(Retention, 'retention'),
+  fromStores(TargetStateStore, 'targetState'),
   { provide: WalSync, inject: [DATABASE], useFactory: (db: Db) => new WalSync(db) },
   GroupCommit,
 ];
@@ -50,5 +52,6 @@ export const STORE_EXPORTS = [
   DeploymentLogsStore,
   ActivityStore,
   Retention,
+  TargetStateStore,
   GroupCommit,
 ];

@@ -6,6 +6,7 @@ import type { Db } from './open-database.js';
 import { PreparedStatements } from './prepared-statements.js';
 import { Retention } from './retention.js';
 import { StatusNotifier, type StatusListener } from './status-notifier.js';
+import { TargetStateStore } from './target-state.store.js';
 import { Transactions } from './transactions.js';
 
 /** Every store over one database, sharing its statements, its transactions and its status announcements. */
@@ -16,6 +17,7 @@ export interface Stores {
   logs: DeploymentLogsStore;
   activity: ActivityStore;
   retention: Retention;
+  targetState: TargetStateStore;
 }
 
 /**
@@ -34,5 +36,6 @@ export function createStores(db: Db, listener?: StatusListener): Stores {
     logs,
     activity: new ActivityStore(statements),
     retention: new Retention(statements, transactions),
+    targetState: new TargetStateStore(statements),
   };
 }

@@ -19,6 +19,8 @@ export interface Deployment {
   finishedAt: string | null;
   error: string | null;
   log?: string;
+  /** A rollback's deployment whose commit (or release) it returns to; absent for the other triggers. */
+  rollbackOf?: number;
 }
 
 /** Branch and repository are the only target's; null when there are several (each is in `Target`). */
@@ -41,6 +43,10 @@ export interface Target {
   head: string | null;
   error?: string;
   lastDeployment?: Omit<Deployment, 'log'>;
+  /** Paused: pushes are recorded but not deployed until it is resumed. */
+  paused: boolean;
+  pausedAt?: string;
+  pausedReason?: string;
 }
 
 /** A non-2xx answer; `message` is the server's own `error` text when it sent one. */
@@ -125,6 +131,17 @@ export async function deployNow(target: string | null): Promise<number> {
     body: JSON.stringify(target === null ? {} : { target }),
   });
   return ((await response.json()) as { deploymentId: number }).deploymentId;
+}
+
+/** A rollback to what deployment `id` deployed (it pauses its target); returns the new deployment's id. */
+export async function rollBack(id: number): Promise<number> {
+  const response = await call(`/deployments/${id}/rollback`, { method: 'POST', headers: csrfHeaders() });
+  return ((await response.json()) as { deploymentId: number }).deploymentId;
+}
+
+/** Pauses (`pause`) or resumes (`resume`) a target's deploys. */
+export async function setPaused(target: string, change: 'pause' | 'resume'): Promise<void> {
+  await call(`/targets/${encodeURIComponent(target)}/${change}`, { method: 'POST', headers: csrfHeaders() });
 }
 
 export function eventsUrl(id: number): string {

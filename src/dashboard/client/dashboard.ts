@@ -8,14 +8,18 @@ import {
   getSession,
   listDeployments,
   listTargets,
+  rollBack,
+  setPaused,
   signIn,
   signOut,
+  type Deployment,
   type Session,
   type Target,
 } from './api.js';
 import { DeploymentDetail } from './detail.js';
 import { byId, h, setText } from './dom.js';
 import { DeploymentList, type TargetContext } from './list.js';
+import { PausedBanners } from './paused-banners.js';
 import { repositoryUrlOf, safeUrl } from './repository-url.js';
 import { TargetList } from './targets.js';
 
@@ -36,6 +40,7 @@ const tokenInput = byId<HTMLInputElement>('token');
 const loginSubmit = byId<HTMLButtonElement>('login-submit');
 const loginError = byId('login-error');
 const deployButton = byId<HTMLButtonElement>('deploy-now');
+const pauseButton = byId<HTMLButtonElement>('pause-toggle');
 const notice = byId('notice');
 const layout = byId('layout');
 const listError = byId('list-error');
@@ -75,11 +80,17 @@ const context: TargetContext = {
 };
 
 const list = new DeploymentList(byId('deployments'), byId('list-empty'), context);
-const targetList = new TargetList(byId('targets'), (id) => deploy(id));
+const targetList = new TargetList(
+  byId('targets'),
+  (id) => deploy(id),
+  (id, change) => togglePause(id, change),
+);
+const banners = new PausedBanners(byId('paused-banners'), (id) => togglePause(id, 'resume'));
 const detail = new DeploymentDetail(byId('detail'), {
   ...context,
   changed: () => void refreshList(),
   unauthorized: () => signedOut(),
+  rollBack: (deployment) => rollBackTo(deployment),
 });
 
 function message(error: unknown): string {
@@ -134,6 +145,9 @@ function renderTargets(): void {
   byId('header-session').hidden = !signedIn || !one;
   byId('header-count').hidden = !signedIn || one;
   deployButton.hidden = !one;
+  // With one target its Pause/Resume sits in the header, as its Deploy now does.
+  pauseButton.hidden = !one || only === null;
+  if (only !== null) setText(pauseButton, only.paused ? 'Resume' : 'Pause');
   targetsPane.hidden = one;
   byId('filter').hidden = one;
   if (one) {
@@ -176,6 +190,7 @@ async function refreshTargets(): Promise<void> {
   if (!session) return;
   targets = answer;
   targetList.render(targets);
+  banners.render(targets, !hasOneTarget());
   renderTargets();
 }
 
@@ -187,6 +202,7 @@ function signedOut(): void {
   detail.close();
   list.clear();
   targetList.clear();
+  banners.clear();
   filter.value = '';
   say('');
   show('login');
@@ -275,6 +291,49 @@ async function deploy(target: string | null): Promise<void> {
     else say(`Deploy refused: ${message(error)}`, true);
   }
 }
+
+/** Pause or resume `target`'s deploys, then show its new state at once. */
+async function togglePause(target: string, change: 'pause' | 'resume'): Promise<void> {
+  const named = !hasOneTarget();
+  try {
+    await setPaused(target, change);
+    const done = change === 'pause' ? 'Paused' : 'Resumed';
+    say(named ? `${done} ${target}` : done);
+    await refreshTargets();
+    await refreshList();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) signedOut();
+    else say(`Could not ${change} ${target}: ${message(error)}`, true);
+  }
+}
+
+/** "Roll back to this", once confirmed: opens the rollback deployment it queued. */
+async function rollBackTo(deployment: Deployment): Promise<void> {
+  const commit = deployment.headAfter?.slice(0, 7) ?? '';
+  const ok = window.confirm(
+    `Roll back ${deployment.target} to deployment #${deployment.id} (${commit})?\n\n` +
+      `This deploys that commit again and pauses ${deployment.target}: later pushes are recorded ` +
+      'but not deployed until you resume it.',
+  );
+  if (!ok) return;
+  try {
+    const id = await rollBack(deployment.id);
+    say(`Rollback queued as #${id}; ${deployment.target} is paused`);
+    location.hash = `#/deployments/${id}`;
+    await refreshTargets();
+    await refreshList();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) signedOut();
+    else say(`Rollback refused: ${message(error)}`, true);
+  }
+}
+
+pauseButton.addEventListener('click', () => {
+  const only = onlyTarget();
+  if (only === null) return;
+  pauseButton.disabled = true;
+  void togglePause(only.id, only.paused ? 'resume' : 'pause').finally(() => (pauseButton.disabled = false));
+});
 
 deployButton.addEventListener('click', () => {
   deployButton.disabled = true;

@@ -2,6 +2,7 @@
 import { ApiError, eventsUrl, getDeployment, isFinished, type Deployment } from './api.js';
 import type { TargetContext } from './list.js';
 import { commitLink, durationElement, h, relativeTimeElement, setText, statusBadge, tickTimes } from './dom.js';
+import { rolledBackInWords, triggerLabel } from './format.js';
 
 /** How close to the bottom (px) still counts as "following the log". */
 const BOTTOM_SLACK = 16;
@@ -10,6 +11,8 @@ export interface DetailHooks extends TargetContext {
   /** The deployment changed state: the list may want to catch up at once. */
   changed(): void;
   unauthorized(): void;
+  /** "Roll back to this" pressed (asks to confirm first); the button stays disabled until the promise settles. */
+  rollBack(deployment: Deployment): Promise<void>;
 }
 
 export class DeploymentDetail {
@@ -26,6 +29,7 @@ export class DeploymentDetail {
     'aria-label': 'Deployment log',
   });
   private error = h('p', { class: 'detail-error', 'data-testid': 'detail-error', role: 'alert' });
+  private actions = h('div', { class: 'detail-actions' });
 
   constructor(
     private readonly pane: HTMLElement,
@@ -44,6 +48,7 @@ export class DeploymentDetail {
     this.log.replaceChildren();
     this.error.hidden = true;
     this.fields.replaceChildren();
+    this.actions.replaceChildren();
     setText(this.live, 'loading…');
     this.pane.dataset.id = String(id);
     this.pane.replaceChildren(
@@ -55,6 +60,7 @@ export class DeploymentDetail {
         this.badge,
       ),
       this.error,
+      this.actions,
       this.fields,
       h(
         'div',
@@ -140,12 +146,44 @@ export class DeploymentDetail {
     this.error.hidden = false;
   }
 
+  /** A failure in words when it is a release switched back, with the error itself underneath. */
+  private showFailure(error: string): void {
+    const words = rolledBackInWords(error);
+    if (words === null) return this.showError(error);
+    this.error.replaceChildren(
+      h('strong', { 'data-testid': 'detail-rolled-back' }, words),
+      h('span', { class: 'muted detail-error-raw' }, error),
+    );
+    this.error.hidden = false;
+  }
+
+  /** "Roll back to this": only a succeeded deployment says where to return to. */
+  private renderActions(deployment: Deployment): void {
+    const can = deployment.status === 'succeeded' && deployment.headAfter !== null;
+    if (!can) {
+      this.actions.replaceChildren();
+      return;
+    }
+    if (this.actions.childElementCount > 0) return; // keeps a pressed button disabled
+    const button = h(
+      'button',
+      { type: 'button', 'data-testid': 'detail-rollback', 'aria-label': `Roll back to deployment #${deployment.id}` },
+      'Roll back to this',
+    );
+    button.addEventListener('click', () => {
+      button.disabled = true;
+      void this.hooks.rollBack(deployment).finally(() => (button.disabled = false));
+    });
+    this.actions.replaceChildren(button);
+  }
+
   private update(deployment: Deployment): void {
     const badge = statusBadge(deployment.status, 'detail-status');
     this.badge.replaceWith(badge);
     this.badge = badge;
-    if (deployment.error) this.showError(deployment.error);
+    if (deployment.error) this.showFailure(deployment.error);
     else this.error.hidden = true;
+    this.renderActions(deployment);
 
     const url = this.hooks.repositoryUrl(deployment.target);
     const time = (iso: string | null): Node | string =>
@@ -154,7 +192,16 @@ export class DeploymentDetail {
       ...(this.hooks.showTarget(deployment.target)
         ? [['Target', h('strong', { 'data-testid': 'detail-target' }, deployment.target)] as [string, Node]]
         : []),
-      ['Trigger', deployment.trigger],
+      [
+        'Trigger',
+        deployment.rollbackOf === undefined
+          ? deployment.trigger
+          : h(
+              'a',
+              { href: `#/deployments/${deployment.rollbackOf}`, 'data-testid': 'detail-rollback-of' },
+              triggerLabel(deployment),
+            ),
+      ],
       ['Ref', h('code', {}, deployment.ref)],
       ['Requested', commitLink(deployment.requestedSha, url, true)],
       [

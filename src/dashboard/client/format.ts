@@ -46,3 +46,19 @@ export function shortSha(sha: string): string {
 export function isSha(value: string | null): value is string {
   return value !== null && /^[0-9a-f]{40}$/i.test(value);
 }
+
+/** "Rollback to #12" for a rollback; the trigger itself ("push", "manual", "recovery") otherwise. */
+export function triggerLabel(deployment: { trigger: string; rollbackOf?: number }): string {
+  return deployment.trigger === 'rollback' && deployment.rollbackOf !== undefined
+    ? `Rollback to #${deployment.rollbackOf}`
+    : deployment.trigger;
+}
+
+/**
+ * A release whose activation or health check failed was switched back: its error starts
+ * with "rolled back to <release>". Said in words; null for every other error.
+ */
+export function rolledBackInWords(error: string | null): string | null {
+  const match = error === null ? null : /^rolled back to (\S+?)[.:;,]?(?:\s|$)/.exec(error);
+  return match ? `Health check failed — the previous release ${match[1]} is serving again` : null;
+}

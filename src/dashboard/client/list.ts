@@ -1,6 +1,7 @@
 /** The list of recent deployments: one row per deployment, rebuilt only when that deployment changed. */
 import type { Deployment } from './api.js';
 import { commitLink, durationElement, h, relativeTimeElement, statusBadge, tickTimes } from './dom.js';
+import { triggerLabel } from './format.js';
 
 /** What a row (and the detail) needs to know about the targets. */
 export interface TargetContext {
@@ -98,7 +99,7 @@ export class DeploymentList {
         { class: 'row-trigger' },
         showTarget && h('strong', { class: 'row-target', 'data-testid': 'deployment-target' }, deployment.target),
         showTarget && ' · ',
-        deployment.trigger,
+        h('span', { 'data-testid': 'deployment-trigger' }, triggerLabel(deployment)),
         deliveries > 0 ? ` · ${deliveries} ${deliveries === 1 ? 'delivery' : 'deliveries'}` : '',
       ),
       h('span', { class: 'row-duration' }, durationElement(deployment)),

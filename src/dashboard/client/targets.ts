@@ -7,6 +7,7 @@ interface Card {
   signature: string;
   element: HTMLLIElement;
   info: HTMLElement;
+  pause: HTMLButtonElement;
 }
 
 export class TargetList {
@@ -16,6 +17,8 @@ export class TargetList {
     private readonly container: HTMLUListElement,
     /** "Deploy now" pressed on a target's card; the button stays disabled until the promise settles. */
     private readonly deploy: (target: string) => Promise<void>,
+    /** "Pause" or "Resume" pressed on a target's card; likewise. */
+    private readonly togglePause: (target: string, change: 'pause' | 'resume') => Promise<void>,
   ) {}
 
   render(targets: Target[]): void {
@@ -30,6 +33,9 @@ export class TargetList {
         card.info = info;
         card.signature = signature;
         card.element.dataset.status = target.status;
+        card.element.dataset.paused = String(target.paused);
+        card.pause.textContent = target.paused ? 'Resume' : 'Pause';
+        card.pause.setAttribute('aria-label', `${target.paused ? 'Resume' : 'Pause'} ${target.id}`);
       }
       next.set(target.id, card);
     }
@@ -57,9 +63,16 @@ export class TargetList {
       button.disabled = true;
       void this.deploy(id).finally(() => (button.disabled = false));
     });
+    const pause = h('button', { type: 'button', 'data-testid': 'target-pause' }, 'Pause');
+    pause.addEventListener('click', () => {
+      pause.disabled = true;
+      const change = this.cards.get(id)?.element.dataset.paused === 'true' ? 'resume' : 'pause';
+      void this.togglePause(id, change).finally(() => (pause.disabled = false));
+    });
     const info = h('div');
-    const element = h('li', { class: 'target-card', 'data-testid': 'target', 'data-id': id }, info, button);
-    return { signature: '', element, info };
+    const buttons = h('div', { class: 'target-buttons' }, button, pause);
+    const element = h('li', { class: 'target-card', 'data-testid': 'target', 'data-id': id }, info, buttons);
+    return { signature: '', element, info, pause };
   }
 
   private info(target: Target): HTMLElement {

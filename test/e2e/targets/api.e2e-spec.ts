@@ -52,6 +52,7 @@ describe('the API with several targets', () => {
         current: null,
         status: 'ok',
         head: await service.fixture('site').deployHead(),
+        paused: false,
       },
       {
         id: 'api',
@@ -64,6 +65,7 @@ describe('the API with several targets', () => {
         current: null,
         status: 'ok',
         head: await service.fixture('api').deployHead(),
+        paused: false,
       },
     ]);
     const anonymous = await fetch(`${service.url}/targets`);
