@@ -14,7 +14,7 @@ import { reject, rejectExpressCeiling } from './scenarios/reject.js';
 import { single } from './scenarios/single.js';
 import { targets } from './scenarios/targets.js';
 import { BenchService } from './lib/service.js';
-import { median } from './lib/stats.js';
+import { median, round } from './lib/stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SINGLE_PUSHES = 9;
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
     process.stdout.write(`run ${run}/${RUNS} done\n`);
   }
   const medians: Record<string, number> = Object.fromEntries(
-    Object.keys(runs[0]!).map((key) => [key, median(runs.map((r) => r[key]!))]),
+    Object.keys(runs[0]!).map((key) => [key, round(median(runs.map((r) => r[key]!)), 2)]),
   );
   // How much of what Express alone manages the reject scenario keeps, on the same machine.
   if (medians.rejectRps !== undefined && medians.rejectExpressAloneRps !== undefined) {
