@@ -34,6 +34,7 @@ describe('TargetQueue.accept', () => {
     queue = new TargetQueue('site', () => TARGET, {
       deployments: stores.deployments,
       deliveries: stores.deliveries,
+      targetState: stores.targetState,
       retention: stores.retention,
       runner: recordingRunner(ran, stores),
       commits: new GroupCommit(stores.transactions, new WalSync(t.db)),
