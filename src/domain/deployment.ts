@@ -28,6 +28,11 @@ export interface Deployment {
   startedAt: string | null;
   finishedAt: string | null;
   error: string | null;
+  /**
+   * The last outcome of the status report to the forge (a target with `report`): what the
+   * log's `hookdeploy: report…` line says; null when nothing was reported.
+   */
+  report: string | null;
   /** git and command output, capped. */
   log: string;
 }

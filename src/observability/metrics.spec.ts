@@ -29,6 +29,7 @@ function finished(changes: Partial<DeploymentSummary>): DeploymentSummary {
     startedAt: '2025-01-01T00:00:01.000Z',
     finishedAt: '2025-01-01T00:00:03.500Z',
     error: null,
+    report: null,
     ...changes,
   };
 }

@@ -51,6 +51,7 @@ describe('DeploymentsStore', () => {
       startedAt: null,
       finishedAt: null,
       error: null,
+      report: null,
       log: '',
     });
     expect(second).toMatchObject({ target: OTHER, status: 'queued', trigger: 'manual', requestedSha: null });

@@ -9,7 +9,15 @@ export type NewDeployment = Pick<Deployment, 'trigger' | 'ref' | 'requestedSha'>
 export type DeploymentChanges = Partial<
   Pick<
     Deployment,
-    'status' | 'ref' | 'requestedSha' | 'headBefore' | 'headAfter' | 'startedAt' | 'finishedAt' | 'error'
+    | 'status'
+    | 'ref'
+    | 'requestedSha'
+    | 'headBefore'
+    | 'headAfter'
+    | 'startedAt'
+    | 'finishedAt'
+    | 'error'
+    | 'report'
   >
 >;
 
@@ -31,6 +39,7 @@ const COLUMNS: Record<keyof DeploymentChanges, string> = {
   startedAt: 'started_at',
   finishedAt: 'finished_at',
   error: 'error',
+  report: 'report',
 };
 
 /**
