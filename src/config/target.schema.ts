@@ -206,6 +206,14 @@ export const targetSchema = z
         message: `is required for forge ${forge} (its API root, e.g. ${API_URL_EXAMPLE[forge]})`,
       });
     }
+    // Bitbucket's build status must link somewhere: the deployment's page on the dashboard.
+    if (target.report !== undefined && target.report.publicUrl === undefined && forge.startsWith('bitbucket')) {
+      context.addIssue({
+        code: 'custom',
+        path: ['report', 'publicUrl'],
+        message: `is required for forge ${forge} (a build status needs a link: hookdeploy's address)`,
+      });
+    }
     // Only a slug the key's own check let through: one problem per key is enough.
     const nested = target.repository !== undefined && NESTED_REPOSITORY_SLUG.test(target.repository);
     if (forge !== 'gitlab' && nested && !REPOSITORY_SLUG.test(target.repository!)) {

@@ -32,7 +32,7 @@ export class DeployRunner {
   constructor(
     @Inject(GitServices) private readonly gits: GitServices,
     @Inject(STORES) private readonly store: Stores,
-    @Inject(DeploymentEvents) events: DeploymentEvents,
+    @Inject(DeploymentEvents) private readonly events: DeploymentEvents,
   ) {
     this.live = new LiveLogs(store.logs, events);
     this.outcomes = new OutcomeRecorder(store, events);
@@ -57,6 +57,7 @@ export class DeployRunner {
       status: 'running',
       startedAt: new Date().toISOString(),
     });
+    this.events.started(deployment);
     const label = describe(deployment);
     const log = this.live.open(deployment.id);
     try {
