@@ -111,7 +111,10 @@ export class DeploymentReporter implements OnModuleInit, OnApplicationShutdown {
     tracked.finished = true;
     tracked.deployment = deployment;
     if (deployment.requestedSha === null) {
-      this.record(tracked, `nothing reported to ${tracked.client.forgeLabel}: the deployment ended before its commit was known`);
+      this.record(
+        tracked,
+        `nothing reported to ${tracked.client.forgeLabel}: the deployment ended before its commit was known`,
+      );
     } else {
       // Without an in_progress sent, the final state alone: never in_progress after it.
       this.send(tracked, deployment.requestedSha, deployment.status === 'succeeded' ? 'success' : 'failure');
@@ -128,7 +131,10 @@ export class DeploymentReporter implements OnModuleInit, OnApplicationShutdown {
     try {
       client = forgeClient(target.forge, target.report, this.limits.requestTimeoutMs, this.fetch);
     } catch (error) {
-      this.logger.error({ msg: `${label(deployment)}: not reported: ${(error as Error).message}`, ...deploymentFields(deployment) });
+      this.logger.error({
+        msg: `${label(deployment)}: not reported: ${(error as Error).message}`,
+        ...deploymentFields(deployment),
+      });
       return undefined;
     }
     const tracked: Tracked = {
@@ -197,7 +203,10 @@ export class DeploymentReporter implements OnModuleInit, OnApplicationShutdown {
       this.store.deployments.set(deployment.id, { report: line });
     } catch (error) {
       // Pruned meanwhile, or the database refused: the service log has the line.
-      this.logger.warn({ msg: `${label(deployment)}: could not record the report: ${(error as Error).message}`, ...fields });
+      this.logger.warn({
+        msg: `${label(deployment)}: could not record the report: ${(error as Error).message}`,
+        ...fields,
+      });
     }
   }
 

@@ -100,7 +100,9 @@ export class GitHubClient implements ForgeClient {
     const exhausted = headers['x-ratelimit-remaining'] === '0' && headers['x-ratelimit-reset'] !== undefined;
     const retryAfter =
       headers['retry-after'] ??
-      (exhausted ? String(Math.max(0, Number(headers['x-ratelimit-reset']) - Math.floor(Date.now() / 1000))) : undefined);
+      (exhausted
+        ? String(Math.max(0, Number(headers['x-ratelimit-reset']) - Math.floor(Date.now() / 1000)))
+        : undefined);
     return new ForgeCallError(`${status}${reason ? ` ${reason}` : ''}`, status, retryAfter, exhausted);
   }
 }

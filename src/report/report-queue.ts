@@ -107,7 +107,8 @@ export class ReportQueue {
       if (this.shutdown.aborted) return { kind: 'abandoned' };
       if (!isRetryable(error)) return { kind: 'failed', reason: error.message, tries };
       const delay = retryDelayMs(error, tries, this.limits, this.now());
-      if (this.now() + delay - firstTry > this.limits.retryWindowMs) return { kind: 'failed', reason: error.message, tries };
+      if (this.now() + delay - firstTry > this.limits.retryWindowMs)
+        return { kind: 'failed', reason: error.message, tries };
       await this.wait(delay, this.shutdown);
       if (this.shutdown.aborted) return { kind: 'abandoned' };
     }
