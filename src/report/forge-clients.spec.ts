@@ -133,30 +133,30 @@ describe('the forge clients: the exact requests each forge documents', () => {
     await expect(send('gitlab', `${forge.url}/api/v4`, report('group/site'))).resolves.toBeUndefined();
   });
 
-  it.each([
-    ['gitea', 'Gitea'],
-    ['forgejo', 'Forgejo'],
-  ] as const)('%s: POST /repos/{owner}/{repo}/statuses/{sha} with Authorization: token', async (name) => {
-    await send(name, `${forge.url}/api/v1`, report('owner/site'));
-    await send(name, `${forge.url}/api/v1`, report('owner/site', { state: 'success', url: undefined }));
-    expect(forge.calls()).toEqual([
-      `POST /api/v1/repos/owner/site/statuses/${SHA}`,
-      `POST /api/v1/repos/owner/site/statuses/${SHA}`,
-    ]);
-    expect(forge.requests[0]!.body).toEqual({
-      state: 'pending',
-      context: 'hookdeploy/site',
-      target_url: 'https://deploy.example.com/#/deployments/12',
-      description: 'hookdeploy deployment 12 is running',
-    });
-    // No publicUrl: no target_url at all rather than an empty one.
-    expect(forge.requests[1]!.body).toEqual({
-      state: 'success',
-      context: 'hookdeploy/site',
-      description: expect.any(String),
-    });
-    expect(forge.requests[0]!.headers.authorization).toBe(`token ${TOKEN}`);
-  });
+  it.each(['gitea', 'forgejo'] as const)(
+    '%s: POST /repos/{owner}/{repo}/statuses/{sha} with Authorization: token',
+    async (name) => {
+      await send(name, `${forge.url}/api/v1`, report('owner/site'));
+      await send(name, `${forge.url}/api/v1`, report('owner/site', { state: 'success', url: undefined }));
+      expect(forge.calls()).toEqual([
+        `POST /api/v1/repos/owner/site/statuses/${SHA}`,
+        `POST /api/v1/repos/owner/site/statuses/${SHA}`,
+      ]);
+      expect(forge.requests[0]!.body).toEqual({
+        state: 'pending',
+        context: 'hookdeploy/site',
+        target_url: 'https://deploy.example.com/#/deployments/12',
+        description: 'hookdeploy deployment 12 is running',
+      });
+      // No publicUrl: no target_url at all rather than an empty one.
+      expect(forge.requests[1]!.body).toEqual({
+        state: 'success',
+        context: 'hookdeploy/site',
+        description: expect.any(String),
+      });
+      expect(forge.requests[0]!.headers.authorization).toBe(`token ${TOKEN}`);
+    },
+  );
 
   it('Bitbucket Cloud: POST /2.0/repositories/{workspace}/{slug}/commit/{sha}/statuses/build, Bearer or Basic', async () => {
     await send('bitbucket', `${forge.url}/2.0`, report('team/site'));
@@ -200,7 +200,7 @@ describe('the forge clients: the exact requests each forge documents', () => {
   });
 
   it.each(['github', 'gitlab', 'gitea', 'bitbucket', 'bitbucket-server'] as const)(
-    '%s: an error answer is a ForgeCallError with the status, the forge's message and Retry-After',
+    '%s: an error answer is a ForgeCallError with the status, the forge message and Retry-After',
     async (name) => {
       forge.script({ status: 429, headers: { 'retry-after': '7' }, body: { message: `slow down ${TOKEN}` } });
       const error = (await send(name, forge.url, report('team/site')).catch((e: unknown) => e)) as ForgeCallError;

@@ -1,4 +1,4 @@
-import { ForgeCallError } from './forge-call-error.js';
+import type { ForgeCallError } from './forge-call-error.js';
 import type { ReportLimits } from './report-limits.js';
 
 /** IMF-fixdate, the form HTTP dates are sent in: `Wed, 21 Oct 2015 07:28:00 GMT`. */
