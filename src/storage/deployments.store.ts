@@ -9,15 +9,7 @@ export type NewDeployment = Pick<Deployment, 'trigger' | 'ref' | 'requestedSha'>
 export type DeploymentChanges = Partial<
   Pick<
     Deployment,
-    | 'status'
-    | 'ref'
-    | 'requestedSha'
-    | 'headBefore'
-    | 'headAfter'
-    | 'startedAt'
-    | 'finishedAt'
-    | 'error'
-    | 'report'
+    'status' | 'ref' | 'requestedSha' | 'headBefore' | 'headAfter' | 'startedAt' | 'finishedAt' | 'error' | 'report'
   >
 >;
 
