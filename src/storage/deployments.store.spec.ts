@@ -85,6 +85,7 @@ describe('DeploymentsStore', () => {
       startedAt: '2030-01-02T03:04:05.006Z',
       finishedAt: '2030-01-02T03:04:07.890Z',
       error: 'boom',
+      report: 'reported failure to GitHub (deployment 123456)',
     } as const;
     const queuedAt = store.get(id)!.queuedAt;
     const updated = store.update(id, changes);
