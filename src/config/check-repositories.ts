@@ -73,7 +73,7 @@ function complete(
   const repository = draft.repository ?? repositorySlug(facts.originUrl ?? '', draft.forge);
   if (draft.report && repository === undefined && facts.originUrl !== undefined) {
     problems.push(
-      `${draft.place('repository')}: is required with report (origin's URL does not name the repository on the forge)`,
+      `${draft.place('report')}: needs repository (origin's URL does not name the repository on the forge)`,
     );
   }
   if (problems.length > 0) return problems;
