@@ -109,6 +109,17 @@ describe('the forge clients: the exact requests each forge documents', () => {
     expect(error.message).toBe('403 API rate limit exceeded');
   });
 
+  it('GitHub: a secondary rate limit (403 with Retry-After) is retryable; a plain 403 is not', async () => {
+    forge.script(
+      { status: 403, headers: { 'retry-after': '60' }, body: { message: 'You have exceeded a secondary rate limit' } },
+      { status: 403, body: { message: 'Resource not accessible by personal access token' } },
+    );
+    const limited = (await send('github', forge.url, report('octo/site')).catch((e: unknown) => e)) as ForgeCallError;
+    expect(limited).toMatchObject({ status: 403, retryAfter: '60', rateLimited: true });
+    const refused = (await send('github', forge.url, report('octo/site')).catch((e: unknown) => e)) as ForgeCallError;
+    expect(refused).toMatchObject({ status: 403, retryAfter: undefined, rateLimited: false });
+  });
+
   it('GitLab: POST /projects/<url-encoded path>/statuses/<sha> with PRIVATE-TOKEN', async () => {
     await send('gitlab', `${forge.url}/api/v4`, report('group/sub/site'));
     await send('gitlab', `${forge.url}/api/v4`, report('group/sub/site', { state: 'failure', description: 'no' }));

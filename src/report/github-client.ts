@@ -96,13 +96,15 @@ export class GitHubClient implements ForgeClient {
     const status = failure.status ?? 500;
     const data = failure.response.data;
     const reason = forgeMessage(typeof data === 'string' ? data : JSON.stringify(data ?? ''));
-    // GitHub's primary rate limit answers 403 (or 429) with remaining 0 and the reset time.
+    // The primary rate limit answers 403 (or 429) with remaining 0 and the reset time.
     const exhausted = headers['x-ratelimit-remaining'] === '0' && headers['x-ratelimit-reset'] !== undefined;
     const retryAfter =
       headers['retry-after'] ??
       (exhausted
         ? String(Math.max(0, Number(headers['x-ratelimit-reset']) - Math.floor(Date.now() / 1000)))
         : undefined);
-    return new ForgeCallError(`${status}${reason ? ` ${reason}` : ''}`, status, retryAfter, exhausted);
+    // A secondary rate limit is a 403 (or 429) with Retry-After: retried as well.
+    const rateLimited = exhausted || (status === 403 && headers['retry-after'] !== undefined);
+    return new ForgeCallError(`${status}${reason ? ` ${reason}` : ''}`, status, retryAfter, rateLimited);
   }
 }
