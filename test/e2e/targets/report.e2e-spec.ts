@@ -203,19 +203,21 @@ describe('report: every deployment reported to its forge, never in the way of a 
   );
 
   it(
-    'retries a 502 and honours a 429 with Retry-After: 1',
+    'honours a 429 with Retry-After and retries a 502',
     async () => {
       const forge = forges.get('flaky')!;
+      // 3 s: more than any backoff before the third try (1 s, then 2 s): only Retry-After explains the wait.
       forge.script(
+        { status: 429, headers: { 'retry-after': '3' }, body: { message: 'slow down' } },
         { status: 502, body: { message: 'Bad Gateway' } },
-        { status: 429, headers: { 'retry-after': '1' }, body: { message: 'slow down' } },
       );
       const deployment = await push('flaky');
       expect(deployment.status).toBe('succeeded');
       const done = await reported(deployment.id, /reported success to Gitea/);
       const states = forge.requests.map((request) => (request.body as { state: string }).state);
       expect(states).toEqual(['pending', 'pending', 'pending', 'success']);
-      expect(forge.requests[2]!.at - forge.requests[1]!.at).toBeGreaterThanOrEqual(950);
+      expect(forge.requests[1]!.at - forge.requests[0]!.at).toBeGreaterThanOrEqual(2_900);
+      expect(forge.requests[2]!.at - forge.requests[1]!.at).toBeGreaterThanOrEqual(1_900);
       expect(done.log).toContain('hookdeploy: reported pending to Gitea\n');
     },
     WAIT_MS,
