@@ -86,7 +86,7 @@ describe('DeploymentReporter: from the deployment events to the forge, the log a
     finish(id);
     await waitFor('success reported', () => reportOf(id) === 'reported success to Gitea');
     expect(stores.stores.logs.get(id)).toBe(
-      'git output\n\nhookdeploy: reported pending to Gitea\n\nhookdeploy: reported success to Gitea\n',
+      'git output\nhookdeploy: reported pending to Gitea\nhookdeploy: reported success to Gitea\n',
     );
     expect(forge.requests.map((request) => (request.body as { state: string }).state)).toEqual(['pending', 'success']);
   });

@@ -212,7 +212,7 @@ export class DeploymentReporter implements OnModuleInit, OnApplicationShutdown {
 
   private flushLines(tracked: Tracked): void {
     if (tracked.lines.length === 0) return;
-    const text = `${tracked.lines.map((line) => `\n${line}`).join('')}\n`;
+    const text = tracked.lines.map((line) => `${line}\n`).join('');
     tracked.lines = [];
     try {
       this.store.logs.append(tracked.deployment.id, text);

@@ -79,8 +79,9 @@ export class ReportQueue {
 
   /** At shutdown, after the grace: every report not sent ends as `abandoned`, now. */
   abandonAll(): void {
-    for (const entry of this.waiting.splice(0)) settle(entry, { kind: 'abandoned' });
+    // In the order they would have been sent: a deployment's lines stay in_progress, then its end.
     if (this.current) settle(this.current, { kind: 'abandoned' });
+    for (const entry of this.waiting.splice(0)) settle(entry, { kind: 'abandoned' });
   }
 
   private async work(): Promise<void> {

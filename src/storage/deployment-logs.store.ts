@@ -16,13 +16,15 @@ export class DeploymentLogsStore {
   }
 
   /**
-   * Adds `text` at the end of a finished deployment's log (the report's lines). Not for a
-   * running deployment: its live log saves the whole text and would drop the addition.
+   * Adds `text` at the end of a finished deployment's log (the report's lines), on a line
+   * of its own. Not for a running deployment: its live log saves the whole text and would
+   * drop the addition.
    */
   append(deploymentId: number, text: string): void {
     this.statements
       .sql(
-        'INSERT INTO deployment_logs (deployment_id, text) VALUES (?, ?) ON CONFLICT (deployment_id) DO UPDATE SET text = text || excluded.text',
+        `INSERT INTO deployment_logs (deployment_id, text) VALUES (?, ?) ON CONFLICT (deployment_id) DO UPDATE
+           SET text = text || CASE WHEN text = '' OR substr(text, -1) = char(10) THEN '' ELSE char(10) END || excluded.text`,
       )
       .run(deploymentId, text);
   }

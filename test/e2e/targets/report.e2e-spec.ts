@@ -282,6 +282,16 @@ describe('report: every deployment reported to its forge, never in the way of a 
       expect(output).toMatch(/shutting down: \d+ report\(s\) to the forge pending, waiting up to 5 s/);
       expect(output).toMatch(/report of in_progress to GitHub abandoned: hookdeploy stopped before the forge answered/);
       for (const { id } of TARGETS) expect(output).not.toContain(tokenOf(id));
+      // Recorded before the database closed: the next start shows it in the deployment and its log.
+      await service.launch();
+      const silent = (await service.api<Deployment[]>('/deployments?target=silent&limit=10')).body;
+      expect(silent).toHaveLength(2);
+      for (const deployment of silent) {
+        expect(deployment.report).toMatch(/^report of success to GitHub abandoned: hookdeploy stopped/);
+        expect(deployment.log).toMatch(
+          /\nhookdeploy: report of in_progress to GitHub abandoned: [^\n]*\nhookdeploy: report of success to GitHub abandoned: /,
+        );
+      }
     },
     WAIT_MS,
   );
