@@ -28,6 +28,8 @@ export interface Deployment {
   startedAt: string | null;
   finishedAt: string | null;
   error: string | null;
+  /** Release mode: the release directory (`<id>-<sha7>`) it built or, a rollback, switched to; null in place. */
+  release: string | null;
   /**
    * The last outcome of the status report to the forge (a target with `report`): what the
    * log's `hookdeploy: report…` line says; null when nothing was reported.

@@ -99,6 +99,7 @@ describe('GET /deployments', () => {
       startedAt: expect.stringMatching(/Z$/),
       finishedAt: expect.stringMatching(/Z$/),
       error: null,
+      release: null,
       report: null,
       log: expect.stringMatching(/git .*fetch[^]*git .*merge --ff-only/),
     });
