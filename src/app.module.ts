@@ -9,6 +9,7 @@ import { EventsModule } from './events/events.module.js';
 import { GitModule } from './git/git.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
+import { ReportModule } from './report/report.module.js';
 import { StorageModule, type OpenStorage } from './storage/storage.module.js';
 import { TargetsModule } from './targets/targets.module.js';
 import { WebhookModule, WebhookPathModule } from './webhook/webhook.module.js';
@@ -34,6 +35,7 @@ export class AppModule {
         HealthModule,
         DeploymentsModule,
         DashboardModule,
+        ReportModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

@@ -70,6 +70,12 @@ function complete(
   } else if (draft.branch !== undefined && draft.branch !== facts.branch) {
     problems.push(`${draft.place('branch')}: is "${draft.branch}" but ${draft.repoPath} has ${checkedOut} checked out`);
   }
+  const repository = draft.repository ?? repositorySlug(facts.originUrl ?? '', draft.forge);
+  if (draft.report && repository === undefined && facts.originUrl !== undefined) {
+    problems.push(
+      `${draft.place('report')}: needs repository (origin's URL does not name the repository on the forge)`,
+    );
+  }
   if (problems.length > 0) return problems;
   return {
     id: draft.id,
@@ -77,7 +83,7 @@ function complete(
     secrets: draft.secrets,
     repoPath: draft.repoPath,
     branch: (draft.branch ?? facts.branch)!,
-    repository: draft.repository ?? repositorySlug(facts.originUrl!, draft.forge),
+    repository,
     strategy: draft.strategy,
     command: draft.command,
     timeoutMs: draft.timeoutMs,

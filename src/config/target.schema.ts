@@ -133,6 +133,17 @@ const reportSchema = z.strictObject(
   },
 );
 
+/** Forges whose API has one public address (reportApiRoot() in src/report knows it). */
+function hasPublicApi(forge: ForgeName): boolean {
+  return forge === 'github' || forge === 'gitlab' || forge === 'bitbucket';
+}
+
+const API_URL_EXAMPLE: Partial<Record<ForgeName, string>> = {
+  gitea: 'https://gitea.example.com/api/v1',
+  forgejo: 'https://forgejo.example.com/api/v1',
+  'bitbucket-server': 'https://bitbucket.example.com',
+};
+
 /**
  * One target of the file. Strict: an unknown key is an error, so that a typo (`comand:`)
  * never passes silently. Messages never quote a value: a secret may be written inline.
@@ -196,6 +207,22 @@ export const targetSchema = z
       }
     }
     const forge = target.forge ?? 'github';
+    // Self-hosted forges have no public API root to default to.
+    if (target.report !== undefined && target.report.apiUrl === undefined && !hasPublicApi(forge)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['report', 'apiUrl'],
+        message: `is required for forge ${forge} (its API root, e.g. ${API_URL_EXAMPLE[forge]})`,
+      });
+    }
+    // Bitbucket's build status must link somewhere: the deployment's page on the dashboard.
+    if (target.report !== undefined && target.report.publicUrl === undefined && forge.startsWith('bitbucket')) {
+      context.addIssue({
+        code: 'custom',
+        path: ['report', 'publicUrl'],
+        message: `is required for forge ${forge} (a build status needs a link: hookdeploy's address)`,
+      });
+    }
     // Only a slug the key's own check let through: one problem per key is enough.
     const nested = target.repository !== undefined && NESTED_REPOSITORY_SLUG.test(target.repository);
     if (forge !== 'gitlab' && nested && !REPOSITORY_SLUG.test(target.repository!)) {

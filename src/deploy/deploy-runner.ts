@@ -35,7 +35,7 @@ export class DeployRunner {
   constructor(
     @Inject(GitServices) private readonly gits: GitServices,
     @Inject(STORES) private readonly store: Stores,
-    @Inject(DeploymentEvents) events: DeploymentEvents,
+    @Inject(DeploymentEvents) private readonly events: DeploymentEvents,
     @Inject(ReleaseDeploy) private readonly releases: ReleaseDeploy,
   ) {
     this.live = new LiveLogs(store.logs, events);
@@ -62,6 +62,7 @@ export class DeployRunner {
       status: 'running',
       startedAt: new Date().toISOString(),
     });
+    this.events.started(deployment);
     const label = describe(deployment);
     const log = this.live.open(deployment.id);
     try {

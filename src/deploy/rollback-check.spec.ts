@@ -37,6 +37,7 @@ function deployment(changes: Partial<DeploymentSummary> = {}): DeploymentSummary
     finishedAt: null,
     error: null,
     release: null,
+    report: null,
     ...changes,
   };
 }

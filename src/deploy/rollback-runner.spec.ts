@@ -38,6 +38,7 @@ const rollback: DeploymentSummary = {
   finishedAt: null,
   error: null,
   release: null,
+  report: null,
 };
 
 // Release mode never touches git or the stores here: anything reaching them is a bug.

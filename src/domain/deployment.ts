@@ -30,6 +30,11 @@ export interface Deployment {
   error: string | null;
   /** Release mode: the release directory (`<id>-<sha7>`) it built or, a rollback, switched to; null in place. */
   release: string | null;
+  /**
+   * The last outcome of the status report to the forge (a target with `report`): what the
+   * log's `hookdeploy: report…` line says; null when nothing was reported.
+   */
+  report: string | null;
   /** git and command output, capped. */
   log: string;
   /** A `rollback`'s deployment whose `headAfter` (or release) it returns to; absent for every other trigger. */

@@ -30,10 +30,25 @@ export class DeploymentEvents {
     this.emitter.emit(`log:${deploymentId}`, chunk);
   }
 
+  /** After the store committed a deployment's start (`running`), off the request path. */
+  started(deployment: DeploymentSummary): void {
+    this.emitSafely('started', deployment);
+  }
+
+  /** Returns the unsubscribe function. */
+  onStarted(listener: (deployment: DeploymentSummary) => void): () => void {
+    this.emitter.on('started', listener);
+    return () => this.emitter.off('started', listener);
+  }
+
   /** After the store committed a deployment's end (succeeded or failed). */
   finished(deployment: DeploymentSummary): void {
+    this.emitSafely('finished', deployment);
+  }
+
+  private emitSafely(event: 'started' | 'finished', deployment: DeploymentSummary): void {
     try {
-      this.emitter.emit('finished', deployment);
+      this.emitter.emit(event, deployment);
     } catch (error) {
       // The deployment is recorded: a listener's failure must not turn into a deploy failure.
       this.logger.error({

@@ -30,6 +30,7 @@ function finished(changes: Partial<DeploymentSummary>): DeploymentSummary {
     finishedAt: '2025-01-01T00:00:03.500Z',
     release: null,
     error: null,
+    report: null,
     ...changes,
   };
 }

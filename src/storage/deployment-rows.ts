@@ -17,10 +17,11 @@ export interface DeploymentRow {
   error: string | null;
   release: string | null;
   rollback_of: number | null;
+  report: string | null;
 }
 
 export const SUMMARY_COLUMNS =
-  'id, target, status, trigger, ref, requested_sha, head_before, head_after, queued_at, started_at, finished_at, error, release, rollback_of';
+  'id, target, status, trigger, ref, requested_sha, head_before, head_after, queued_at, started_at, finished_at, error, release, rollback_of, report';
 
 /** The first deployment (lowest id) matching `where`, as a summary. */
 export function firstSummary(
@@ -67,6 +68,7 @@ export function toSummaries(statements: PreparedStatements, rows: DeploymentRow[
     finishedAt: row.finished_at,
     error: row.error,
     release: row.release,
+    report: row.report,
     // Only a rollback has it: the other deployments answer as they always did.
     ...(row.trigger === 'rollback' && row.rollback_of !== null ? { rollbackOf: row.rollback_of } : {}),
   }));

@@ -52,6 +52,7 @@ describe('DeploymentsStore', () => {
       finishedAt: null,
       error: null,
       release: null,
+      report: null,
       log: '',
     });
     expect(second).toMatchObject({ target: OTHER, status: 'queued', trigger: 'manual', requestedSha: null });
@@ -85,6 +86,7 @@ describe('DeploymentsStore', () => {
       startedAt: '2030-01-02T03:04:05.006Z',
       finishedAt: '2030-01-02T03:04:07.890Z',
       error: 'boom',
+      report: 'reported failure to GitHub (deployment 123456)',
     } as const;
     const queuedAt = store.get(id)!.queuedAt;
     const updated = store.update(id, changes);

@@ -9,7 +9,16 @@ export type NewDeployment = Pick<Deployment, 'trigger' | 'ref' | 'requestedSha' 
 export type DeploymentChanges = Partial<
   Pick<
     Deployment,
-    'status' | 'ref' | 'requestedSha' | 'headBefore' | 'headAfter' | 'startedAt' | 'finishedAt' | 'error' | 'rollbackOf'
+    | 'status'
+    | 'ref'
+    | 'requestedSha'
+    | 'headBefore'
+    | 'headAfter'
+    | 'startedAt'
+    | 'finishedAt'
+    | 'error'
+    | 'rollbackOf'
+    | 'report'
   >
 >;
 
@@ -32,6 +41,7 @@ const COLUMNS: Record<keyof DeploymentChanges, string> = {
   finishedAt: 'finished_at',
   error: 'error',
   rollbackOf: 'rollback_of',
+  report: 'report',
 };
 
 /**

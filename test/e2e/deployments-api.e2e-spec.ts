@@ -100,6 +100,7 @@ describe('GET /deployments', () => {
       finishedAt: expect.stringMatching(/Z$/),
       error: null,
       release: null,
+      report: null,
       log: expect.stringMatching(/git .*fetch[^]*git .*merge --ff-only/),
     });
     expect(Date.parse(newest.queuedAt)).toBeLessThanOrEqual(Date.parse(newest.startedAt));

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import type { Deployment } from '../../../src/domain/deployment.js';
-import { signedDelivery } from '../../fixtures/forge-deliveries.js';
+import { fixtureDefaults, signedDelivery } from '../../fixtures/forge-deliveries.js';
 import { GitFixture } from '../../fixtures/git-fixture.js';
 import { ServiceProcess } from '../../fixtures/service-process.js';
 import { settledStatus } from '../../fixtures/targets-service.js';
@@ -21,6 +21,8 @@ export interface ReleaseSpec {
   activate?: string;
   healthCheck?: { url: string; timeout?: number };
   timeout?: number;
+  /** The target's `report:` keys, written as given (with `repository` set: the local origin names none). */
+  report?: Record<string, string>;
 }
 
 /**
@@ -77,6 +79,10 @@ export class ReleaseService {
         `      url: ${spec.healthCheck.url}`,
         `      timeout: ${spec.healthCheck.timeout ?? 5}`,
       );
+    }
+    if (spec.report !== undefined) {
+      lines.push(`    repository: ${fixtureDefaults('github').repository}`, '    report:');
+      for (const [key, value] of Object.entries(spec.report)) lines.push(`      ${key}: ${JSON.stringify(value)}`);
     }
     await writeFile(join(this.fixture.root, 'hookdeploy.yml'), `${lines.join('\n')}\n`);
     await mkdir(this.marks, { recursive: true });
