@@ -179,6 +179,15 @@ export const targetSchema = z
     if (target.mode === 'release' && target.releases === undefined) {
       context.addIssue({ code: 'custom', path: ['releases'], message: 'is required with mode: release' });
     }
+    if (target.mode === 'release' && target.command !== undefined) {
+      // Run where, and when: before the switch or after it? build and activate say it.
+      context.addIssue({
+        code: 'custom',
+        path: ['command'],
+        message:
+          'is not used with mode: release: use build (in the new release, before the switch) and activate (after it)',
+      });
+    }
     if (target.mode !== 'release') {
       for (const key of RELEASE_ONLY_KEYS) {
         if (target[key] !== undefined) {

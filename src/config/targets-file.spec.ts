@@ -322,6 +322,14 @@ describe('parseTargetsFile: release mode and report', () => {
     expect(file.secretVariables).toEqual(['SITE_SECRET', 'OLD_SECRET']);
   });
 
+  it('refuses command with mode: release (build and activate say where and when)', () => {
+    expect(
+      problems(oneTarget('    mode: release', '    releases: { path: /srv/app }', '    command: make deploy')),
+    ).toEqual([
+      expect.stringMatching(/targets\[0\]\.command: is not used with mode: release: use build .* and activate/),
+    ]);
+  });
+
   it('leaves an in-place target without release settings', () => {
     const [target] = parseTargetsFile(oneTarget('    mode: in-place'), FILE, ENV).targets;
     expect(target.release).toBeUndefined();

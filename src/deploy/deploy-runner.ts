@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Target } from '../domain/target.js';
+import { deployMode, type Target } from '../domain/target.js';
 import { GitServices } from '../git/git-services.js';
 import { STORES } from '../storage/store.providers.js';
 import type { Stores } from '../storage/stores.js';
@@ -13,6 +13,7 @@ import { describe } from './deployment-label.js';
 import type { LiveLog } from './live-log.js';
 import { LiveLogs } from './live-logs.js';
 import { OutcomeRecorder, type Outcome } from './outcome-recorder.js';
+import { ReleaseDeploy } from './release-deploy.js';
 import { RollbackRunner } from './rollback-runner.js';
 import { WorkTreeUpdate } from './work-tree-update.js';
 
@@ -35,6 +36,7 @@ export class DeployRunner {
     @Inject(GitServices) private readonly gits: GitServices,
     @Inject(STORES) private readonly store: Stores,
     @Inject(DeploymentEvents) events: DeploymentEvents,
+    @Inject(ReleaseDeploy) private readonly releases: ReleaseDeploy,
   ) {
     this.live = new LiveLogs(store.logs, events);
     this.outcomes = new OutcomeRecorder(store, events);
@@ -63,7 +65,10 @@ export class DeployRunner {
     const label = describe(deployment);
     const log = this.live.open(deployment.id);
     try {
-      const outcome = await this.deploy(target, deployment, afterAnother, log);
+      const outcome =
+        deployMode(target) === 'release'
+          ? await this.releases.run(target, deployment, afterAnother, log)
+          : await this.deploy(target, deployment, afterAnother, log);
       const finished = await this.outcomes.record(deployment, outcome, log);
       // The contract's success line: only once everything, the command included, worked
       // and the outcome is in the database.

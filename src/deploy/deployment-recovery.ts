@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Target } from '../domain/target.js';
+import type { ReleaseSettings, Target } from '../domain/target.js';
 import { GitServices } from '../git/git-services.js';
 import type { GitService } from '../git/git.service.js';
 import { deploymentFields } from '../domain/log-fields.js';
@@ -11,6 +11,8 @@ import { DeliveriesStore } from '../storage/deliveries.store.js';
 import { DeploymentLogsStore } from '../storage/deployment-logs.store.js';
 import { DeploymentsStore, type NewDeployment } from '../storage/deployments.store.js';
 import { Transactions } from '../storage/transactions.js';
+import { ReleaseStepsStore } from '../storage/release-steps.store.js';
+import { RELEASE_STEP_NAMES, settleReleaseStep } from './release-recovery.js';
 
 /** How long the boot waits for git to say whether a commit is deployed. */
 const RECOVERY_QUERY_TIMEOUT_MS = 60_000;
@@ -31,6 +33,7 @@ export class DeploymentRecovery {
     @Inject(Transactions) private readonly transactions: Transactions,
     @Inject(GitServices) private readonly gits: GitServices,
     @Inject(DeploymentEvents) private readonly events: DeploymentEvents,
+    @Inject(ReleaseStepsStore) private readonly steps: ReleaseStepsStore,
   ) {}
 
   /** Each target's history is its own: a crash is settled target by target, at boot or when a reload adds one. */
@@ -45,6 +48,7 @@ export class DeploymentRecovery {
       this.activity,
       this.transactions,
       this.events,
+      target.release && { settings: target.release, steps: this.steps, timeoutMs: target.timeoutMs },
     ).recover();
   }
 }
@@ -63,6 +67,8 @@ class TargetRecovery {
     private readonly activity: ActivityStore,
     private readonly transactions: Transactions,
     private readonly events: DeploymentEvents,
+    /** Release mode: what a crash in a release step needs (release-recovery.ts). */
+    private readonly release: { settings: ReleaseSettings; steps: ReleaseStepsStore; timeoutMs: number } | undefined,
   ) {}
 
   async recover(): Promise<void> {
@@ -129,6 +135,11 @@ class TargetRecovery {
 
   /** The recovery deployment to queue after `newest` was interrupted, if any; says why not in `notes`. */
   private async recoveryFor(newest: DeploymentSummary, notes: string[]): Promise<NewDeployment | undefined> {
+    if (newest.trigger === 'rollback') {
+      // Redeploying the branch would undo what the operator asked for.
+      notes.push('not redeployed automatically: it was a rollback; roll back again');
+      return undefined;
+    }
     if (newest.trigger === 'recovery') {
       // A deploy that kills hookdeploy (an out-of-memory build) would otherwise crash it
       // again at every restart, for ever.
@@ -148,9 +159,12 @@ class TargetRecovery {
   /** Ends what `deployment` left running and, after a git step, what git left half done. */
   private async endLeftovers(deployment: DeploymentSummary): Promise<{ step: string; done: string[] }> {
     const activity = this.activity.get(deployment.id);
-    const step = { command: 'the deploy command', fetch: 'the git fetch', git: 'the git update' }[
-      activity?.phase ?? 'git'
-    ];
+    const step = {
+      command: 'the deploy command',
+      fetch: 'the git fetch',
+      git: 'the git update',
+      ...RELEASE_STEP_NAMES,
+    }[activity?.phase ?? 'git'];
     const notes: string[] = [];
     // Left alone, it would go on changing the work tree under the next deployment.
     if (activity?.processGroup != null && (await endLeftoverGroup(activity.processGroup, activity.processStarted))) {
@@ -164,6 +178,18 @@ class TargetRecovery {
         .clearInterruptedUpdate({ locks: true, workTree: activity.phase === 'git' })
         .catch((error: Error) => [`could not clean up: ${error.message}`]);
       notes.push(...cleared);
+    }
+    const phase = activity?.phase;
+    if (this.release && phase !== undefined && phase in RELEASE_STEP_NAMES) {
+      const { settings, steps, timeoutMs } = this.release;
+      const settled = await settleReleaseStep(
+        settings,
+        deployment,
+        phase as keyof typeof RELEASE_STEP_NAMES,
+        { steps, activity: this.activity },
+        timeoutMs,
+      ).catch((error: Error) => [`could not settle the release: ${error.message}`]);
+      notes.push(...settled);
     }
     return { step, done: notes };
   }

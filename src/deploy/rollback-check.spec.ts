@@ -36,6 +36,7 @@ function deployment(changes: Partial<DeploymentSummary> = {}): DeploymentSummary
     startedAt: null,
     finishedAt: null,
     error: null,
+    release: null,
     ...changes,
   };
 }

@@ -37,6 +37,7 @@ const rollback: DeploymentSummary = {
   startedAt: null,
   finishedAt: null,
   error: null,
+  release: null,
 };
 
 // Release mode never touches git or the stores here: anything reaching them is a bug.

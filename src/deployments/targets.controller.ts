@@ -5,11 +5,13 @@ import { httpError } from '../common/http-error.js';
 import { readSmallBody } from '../common/read-small-body.js';
 import { DeployQueue, NotAcceptedError, UnknownTargetError } from '../deploy/deploy-queue.js';
 import type { TargetState } from '../domain/target-state.js';
-import { TARGET_ID_PATTERN, type Target } from '../domain/target.js';
 import { TargetStateStore } from '../storage/target-state.store.js';
 import type { DeploymentSummary } from '../domain/deployment.js';
 import type { ForgeName } from '../domain/forge-name.js';
 import type { PullStrategy } from '../domain/pull-strategy.js';
+import { deployMode, TARGET_ID_PATTERN, type DeployMode, type Target } from '../domain/target.js';
+import { readCurrent } from '../releases/current-link.js';
+import { ReleaseLayout } from '../releases/release-layout.js';
 import { GitServices } from '../git/git-services.js';
 import { DeploymentsStore } from '../storage/deployments.store.js';
 import { TargetRegistry } from '../targets/target-registry.js';
@@ -22,6 +24,9 @@ export interface TargetView {
   repository: string | null;
   repoPath: string;
   strategy: PullStrategy;
+  mode: DeployMode;
+  /** Release mode: the release `current` points at (null: none yet, or unreadable); always null in place. */
+  current: string | null;
   status: 'ok' | 'error';
   head: string | null;
   error?: string;
@@ -54,7 +59,10 @@ export class TargetsController {
   list(): Promise<TargetView[]> {
     return Promise.all(
       this.registry.all().map(async (target): Promise<TargetView> => {
-        const tree = await workTreeStatus(this.gits.for(target.repoPath));
+        const [tree, current] = await Promise.all([
+          workTreeStatus(this.gits.for(target.repoPath)),
+          currentRelease(target),
+        ]);
         const [lastDeployment] = this.deployments.list({ target: target.id, limit: 1 });
         return {
           id: target.id,
@@ -63,6 +71,8 @@ export class TargetsController {
           repository: target.repository ?? null,
           repoPath: target.repoPath,
           strategy: target.strategy,
+          mode: deployMode(target),
+          current,
           status: tree.status,
           head: tree.head,
           ...(tree.status === 'error' ? { error: tree.error } : {}),
@@ -122,4 +132,9 @@ function reasonOf(body: Record<string, unknown>): string {
     throw httpError(400, `"reason" must be a text of 1 to ${REASON_MAX_CHARS} characters`);
   }
   return reason.trim();
+}
+
+function currentRelease(target: Target): Promise<string | null> {
+  if (target.release === undefined) return Promise.resolve(null);
+  return readCurrent(new ReleaseLayout(target.release.path)).catch(() => null);
 }

@@ -28,6 +28,8 @@ export interface Deployment {
   startedAt: string | null;
   finishedAt: string | null;
   error: string | null;
+  /** Release mode: the release directory (`<id>-<sha7>`) it built or, a rollback, switched to; null in place. */
+  release: string | null;
   /** git and command output, capped. */
   log: string;
   /** A `rollback`'s deployment whose `headAfter` (or release) it returns to; absent for every other trigger. */

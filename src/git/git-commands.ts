@@ -67,16 +67,16 @@ export class GitCommands {
    * Runs one git command of the update in its own process group, its output in the
    * deployment's log. simple-git can stop git itself but not the fetch, ssh or hooks
    * that git starts; a deploy timeout must end all of them before anything else touches
-   * the work tree.
+   * the work tree. `extraEnv`: hookdeploy's own variables (a release's temporary index).
    */
-  async run(args: string[], control: UpdateControl): Promise<void> {
+  async run(args: string[], control: UpdateControl, extraEnv: Record<string, string> = {}): Promise<void> {
     const { output } = control;
     output(`$ git ${args.join(' ')}\n`);
     let recent = '';
     const result = await runProcess('git', args, {
       ...control,
       cwd: this.repoPath,
-      env: gitEnvironment().env,
+      env: { ...gitEnvironment().env, ...extraEnv },
       output: (chunk) => {
         output(chunk);
         recent = (recent + chunk).slice(-ERROR_OUTPUT_CHARS);

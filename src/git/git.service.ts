@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { PullStrategy } from '../domain/pull-strategy.js';
 import { currentBranch } from './branch-names.js';
 import { GitCommands, type UpdateControl } from './git-commands.js';
+import { exportTree } from './export-tree.js';
 import { GitStepError } from './git.errors.js';
 import { hasSubmodules } from './has-submodules.js';
 import { inspectWorkTree, type WorkTreeFacts } from './inspect-work-tree.js';
@@ -212,6 +213,20 @@ export class GitService {
       await this.tidyUp({ locks: control.signal.aborted, workTree: true }, control);
       throw error;
     }
+  }
+
+  /**
+   * Release mode: the tree of `sha` (submodules included) written into `dir`, which must
+   * not exist yet; `indexFile` is a scratch index, removed afterwards. See export-tree.ts.
+   */
+  exportTree(sha: string, dir: string, indexFile: string, control: UpdateControl): Promise<void> {
+    return exportTree(this.git, sha, dir, indexFile, control);
+  }
+
+  /** The full name of the commit `prefix` (a release's sha7) names; undefined when none or several do. */
+  async commitNamed(prefix: string): Promise<string | undefined> {
+    const answer = await this.git.short(['rev-parse', '--verify', '--quiet', `${prefix}^{commit}`]).catch(() => '');
+    return OBJECT_NAME.test(answer.trim()) ? answer.trim() : undefined;
   }
 
   /** The branch tip the last update fetched (a manual deploy targets it). */

@@ -28,6 +28,7 @@ function finished(changes: Partial<DeploymentSummary>): DeploymentSummary {
     queuedAt: '2025-01-01T00:00:00.000Z',
     startedAt: '2025-01-01T00:00:01.000Z',
     finishedAt: '2025-01-01T00:00:03.500Z',
+    release: null,
     error: null,
     ...changes,
   };

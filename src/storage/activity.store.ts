@@ -2,17 +2,21 @@ import type { PreparedStatements } from './prepared-statements.js';
 
 /**
  * What a running deployment is doing, and the process group doing it. `fetch`: git is
- * fetching and nothing has touched the work tree yet; `git`: git is moving it.
+ * fetching and nothing has touched the work tree yet; `git`: git is moving it. Release
+ * mode: `build` (the release is being written, linked and built), `switch` (`current`
+ * moves), `activate`, `health` (the health check).
  */
 export interface DeploymentActivity {
-  phase: 'fetch' | 'git' | 'command';
+  phase: 'fetch' | 'git' | 'command' | ReleasePhase;
   processGroup: number | null;
   /** The leader's start time as the kernel reports it, so a reused pid is not mistaken for it. */
   processStarted: string | null;
 }
 
+export type ReleasePhase = 'build' | 'switch' | 'activate' | 'health';
+
 interface ActivityRow {
-  phase: 'git' | 'command' | null;
+  phase: 'git' | 'command' | ReleasePhase | null;
   git_step: 'fetch' | null;
   process_group: number | null;
   process_started: string | null;

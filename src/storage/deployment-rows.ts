@@ -15,11 +15,12 @@ export interface DeploymentRow {
   started_at: string | null;
   finished_at: string | null;
   error: string | null;
+  release: string | null;
   rollback_of: number | null;
 }
 
 export const SUMMARY_COLUMNS =
-  'id, target, status, trigger, ref, requested_sha, head_before, head_after, queued_at, started_at, finished_at, error, rollback_of';
+  'id, target, status, trigger, ref, requested_sha, head_before, head_after, queued_at, started_at, finished_at, error, release, rollback_of';
 
 /** The first deployment (lowest id) matching `where`, as a summary. */
 export function firstSummary(
@@ -65,6 +66,7 @@ export function toSummaries(statements: PreparedStatements, rows: DeploymentRow[
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     error: row.error,
+    release: row.release,
     // Only a rollback has it: the other deployments answer as they always did.
     ...(row.trigger === 'rollback' && row.rollback_of !== null ? { rollbackOf: row.rollback_of } : {}),
   }));

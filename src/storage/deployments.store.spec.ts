@@ -51,6 +51,7 @@ describe('DeploymentsStore', () => {
       startedAt: null,
       finishedAt: null,
       error: null,
+      release: null,
       log: '',
     });
     expect(second).toMatchObject({ target: OTHER, status: 'queued', trigger: 'manual', requestedSha: null });
@@ -87,7 +88,7 @@ describe('DeploymentsStore', () => {
     } as const;
     const queuedAt = store.get(id)!.queuedAt;
     const updated = store.update(id, changes);
-    expect(updated).toEqual({ id, target: T, trigger: 'push', deliveries: [], queuedAt, ...changes });
+    expect(updated).toEqual({ id, target: T, trigger: 'push', deliveries: [], queuedAt, release: null, ...changes });
     expect(store.get(id)).toEqual({ ...updated, log: '' });
     expect(store.update(id, { error: null })).toEqual({ ...updated, error: null });
   });

@@ -99,6 +99,7 @@ describe('GET /deployments', () => {
       startedAt: expect.stringMatching(/Z$/),
       finishedAt: expect.stringMatching(/Z$/),
       error: null,
+      release: null,
       log: expect.stringMatching(/git .*fetch[^]*git .*merge --ff-only/),
     });
     expect(Date.parse(newest.queuedAt)).toBeLessThanOrEqual(Date.parse(newest.startedAt));
