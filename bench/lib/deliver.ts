@@ -3,9 +3,10 @@ import type { SignedRequest } from '../../test/fixtures/deliveries.js';
 
 /**
  * Sends one prepared delivery to `url` on a connection of its own, as GitHub does;
- * resolves with the time from sending to the whole answer, in ms. Throws unless it was 202.
+ * resolves with the time from sending to the whole answer, in ms. Throws unless it was
+ * `expected` (202, an accepted push; 200 for a ping).
  */
-export function deliver(url: string, delivery: SignedRequest): Promise<number> {
+export function deliver(url: string, delivery: SignedRequest, expected = 202): Promise<number> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -21,7 +22,7 @@ export function deliver(url: string, delivery: SignedRequest): Promise<number> {
       (res) => {
         res.resume();
         res.on('end', () => {
-          if (res.statusCode === 202) resolve(performance.now() - started);
+          if (res.statusCode === expected) resolve(performance.now() - started);
           else reject(new Error(`delivery to ${target.pathname} answered ${res.statusCode}`));
         });
       },

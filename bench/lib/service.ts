@@ -74,8 +74,8 @@ export class BenchService {
   }
 
   /** Sends one prepared delivery to WEBHOOK_PATH, as GitHub does (see deliver()). */
-  deliver(delivery: SignedRequest): Promise<number> {
-    return deliver(`${this.base}/github`, delivery);
+  deliver(delivery: SignedRequest, expected = 202): Promise<number> {
+    return deliver(`${this.base}/github`, delivery, expected);
   }
 
   async deployments(): Promise<{ status: string }[]> {

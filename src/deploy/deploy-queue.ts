@@ -86,9 +86,9 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
     this.registry.onChange((change) => void this.follow(change));
   }
 
-  /** Records a push for `target`; see TargetQueue.accept(). */
-  accept(target: Target, push: PushRequest): Promise<Acceptance> {
-    return this.queueOf(target.id).accept(push);
+  /** Records a push for `target`; its deploy starts once `answered` settles. See TargetQueue.accept(). */
+  accept(target: Target, push: PushRequest, answered?: Promise<unknown>): Promise<Acceptance> {
+    return this.queueOf(target.id).accept(push, answered);
   }
 
   /** "Deploy now" for a target; see TargetQueue.requestManual(). */

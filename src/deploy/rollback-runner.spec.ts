@@ -56,6 +56,6 @@ describe('RollbackRunner in release mode', () => {
     const runner = new RollbackRunner(untouched as GitServices, untouched as Stores);
     const outcome = runner.run(released, rollback, control);
     await expect(outcome).rejects.toBeInstanceOf(DeployFailure);
-    await expect(outcome).rejects.toThrow(/rollback in release mode is not supported/);
+    await expect(outcome).rejects.toThrow(/release mode rollback switches current/);
   });
 });

@@ -30,7 +30,7 @@ export class RollbackRunner {
   async run(target: Target, deployment: DeploymentSummary, control: RollbackControl): Promise<DeployedCommit> {
     // Never reset the clone a release mode target fetches into: its releases are what serve.
     if (deployMode(target) === 'release') {
-      throw new DeployFailure('a rollback in release mode is not supported by this build of hookdeploy');
+      throw new DeployFailure('a release mode rollback switches current (ReleaseDeploy), it never resets the clone');
     }
     const { signal, log } = control;
     const policy = { deployBranch: target.branch, pullStrategy: target.strategy };

@@ -58,8 +58,12 @@ export class TargetQueue {
    * One transaction (shared with the other deliveries of the same event-loop turn, see
    * GroupCommit): deduplication and coalescing never interleave with another delivery,
    * and the 202 is only sent once the delivery is on disk.
+   *
+   * The worker starts once `answered` settles (the 202 handed to the kernel): its first
+   * `spawn` blocks the event loop for milliseconds (fork copies the page tables of this
+   * ~90 MB process, then waits for the child's exec), which must not come before the answer.
    */
-  async accept(push: PushRequest): Promise<Acceptance> {
+  async accept(push: PushRequest, answered: Promise<unknown> = Promise.resolve()): Promise<Acceptance> {
     if (!this.accepting) throw new ShuttingDownError();
     const { status, deploymentId, joined } = await this.recorded(() => this.record(push));
     if (status === 'queued') {
@@ -73,7 +77,8 @@ export class TargetQueue {
         target: this.targetId,
         deployment: deploymentId,
       });
-      this.start();
+      // Whether the answer reached the client or not, the push is on disk: it deploys.
+      void answered.catch(() => undefined).then(() => this.start());
     }
     return { status, deploymentId };
   }

@@ -192,6 +192,20 @@ export class GitService {
     return (await this.git.query(['rev-list', '--count', `${commitish}..HEAD`], signal)).trim() === '0';
   }
 
+  /**
+   * Release mode: the tree of `sha` (submodules included) written into `dir`, which must
+   * not exist yet; `indexFile` is a scratch index, removed afterwards. See export-tree.ts.
+   */
+  exportTree(sha: string, dir: string, indexFile: string, control: UpdateControl): Promise<void> {
+    return exportTree(this.git, sha, dir, indexFile, control);
+  }
+
+  /** The full name of the commit `prefix` (a release's sha7) names; undefined when none or several do. */
+  async commitNamed(prefix: string): Promise<string | undefined> {
+    const answer = await this.git.short(['rev-parse', '--verify', '--quiet', `${prefix}^{commit}`]).catch(() => '');
+    return OBJECT_NAME.test(answer.trim()) ? answer.trim() : undefined;
+  }
+
   /** Whether `sha` (checked to be an object name) is a commit this repository has: a rollback needs no fetch then. */
   async hasCommit(sha: string, signal: AbortSignal): Promise<boolean> {
     if (!OBJECT_NAME.test(sha)) return false;
@@ -213,20 +227,6 @@ export class GitService {
       await this.tidyUp({ locks: control.signal.aborted, workTree: true }, control);
       throw error;
     }
-  }
-
-  /**
-   * Release mode: the tree of `sha` (submodules included) written into `dir`, which must
-   * not exist yet; `indexFile` is a scratch index, removed afterwards. See export-tree.ts.
-   */
-  exportTree(sha: string, dir: string, indexFile: string, control: UpdateControl): Promise<void> {
-    return exportTree(this.git, sha, dir, indexFile, control);
-  }
-
-  /** The full name of the commit `prefix` (a release's sha7) names; undefined when none or several do. */
-  async commitNamed(prefix: string): Promise<string | undefined> {
-    const answer = await this.git.short(['rev-parse', '--verify', '--quiet', `${prefix}^{commit}`]).catch(() => '');
-    return OBJECT_NAME.test(answer.trim()) ? answer.trim() : undefined;
   }
 
   /** The branch tip the last update fetched (a manual deploy targets it). */

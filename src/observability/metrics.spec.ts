@@ -49,7 +49,7 @@ describe('Metrics', () => {
       'hookdeploy_deliveries_total{target="api",event="Push Hook",outcome="ignored"}': 0,
       'hookdeploy_deliveries_total{target="api",event="Push Hook",outcome="rejected"}': 0,
     });
-    expect(Object.keys(await samples(metrics, 'hookdeploy_deployments_total'))).toHaveLength(12);
+    expect(Object.keys(await samples(metrics, 'hookdeploy_deployments_total'))).toHaveLength(16); // 2 targets × succeeded|failed × push|manual|recovery|rollback
     expect(await samples(metrics, 'hookdeploy_signature_failures_total')).toEqual({
       'hookdeploy_signature_failures_total{target="site"}': 0,
       'hookdeploy_signature_failures_total{target="api"}': 0,

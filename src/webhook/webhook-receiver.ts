@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Response } from 'express';
+import { finished } from 'node:stream/promises';
 import { httpError } from '../common/http-error.js';
 import { DeployQueue, NotAcceptedError, UnknownTargetError } from '../deploy/deploy-queue.js';
 import type { Target } from '../domain/target.js';
@@ -63,13 +64,13 @@ export class WebhookReceiver {
         const { push } = decision;
         let acceptance;
         try {
-          acceptance = await this.queue.accept(target, {
-            deliveryId: delivery.id,
-            event: delivery.event,
-            receivedAt,
-            ref: push.ref,
-            sha: push.after,
-          });
+          acceptance = await this.queue.accept(
+            target,
+            { deliveryId: delivery.id, event: delivery.event, receivedAt, ref: push.ref, sha: push.after },
+            // The deploy starts after the answer is written, not before (see TargetQueue.accept);
+            // a client gone meanwhile changes nothing.
+            finished(res).catch(() => undefined),
+          );
         } catch (error) {
           if (error instanceof UnknownTargetError) throw httpError(404, error.message);
           if (!(error instanceof NotAcceptedError)) throw error;
