@@ -41,6 +41,7 @@ describe('TargetQueue.accept', () => {
       slots: new DeploySlots(1),
       workTrees: new WorkTreeLocks(),
       historyLimit: 100,
+      targetState: stores.targetState,
     });
   });
   afterEach(() => {

@@ -73,7 +73,7 @@ export class DeploymentsController {
   async rollback(@Param('id') rawId: string): Promise<{ status: 'queued'; deploymentId: number }> {
     const { log: _log, ...source } = this.find(rawId);
     const target = this.registry.get(source.target);
-    const name = target?.release === undefined ? null : this.deployments.releaseOf(source.id);
+    const name = target?.release === undefined ? null : source.release;
     const directory = name === null || target === undefined ? undefined : releaseDirectory(target, name);
     const exists =
       directory !== undefined &&

@@ -150,13 +150,6 @@ export class DeploymentsStore {
     return firstSummary(this.statements, `target = ? AND status = 'queued' AND trigger = 'rollback'`, target);
   }
 
-  /** The release directory name a deployment made (release mode), null when it made none. */
-  releaseOf(id: number): string | null {
-    const row = this.statements.sql('SELECT release FROM deployments WHERE id = ?').get(id) as
-      { release: string | null } | undefined;
-    return row?.release ?? null;
-  }
-
   /** The target's deployments marked running, oldest first: at boot, the ones a dead process left behind. */
   running(target: string): DeploymentSummary[] {
     const rows = this.statements

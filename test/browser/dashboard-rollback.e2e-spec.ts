@@ -136,22 +136,30 @@ describe('the dashboard: roll back, pause and resume, in a real browser', () => 
   it(
     'a failed deployment whose release was switched back is said in words; no "Roll back to this" on a failure',
     async () => {
-      // Release mode writes this error (its own tests make it happen); here its answer is the input.
-      const failed = {
-        ...newer,
-        id: 987654,
-        status: 'failed',
-        error: 'rolled back to 3-1a2b3c4: the health check answered 503',
-        log: '',
-      };
-      await page.route('**/deployments/987654', (route) => route.fulfill({ json: failed }));
+      // Release mode writes these errors (its own tests make them happen); here its answers are the input.
+      const failed = (id: number, error: string) => ({ ...newer, id, status: 'failed', error, log: '' });
+      await page.route('**/deployments/987654', (route) =>
+        route.fulfill({ json: failed(987654, 'rolled back to 3-1a2b3c4') }),
+      );
+      await page.route('**/deployments/987655', (route) =>
+        route.fulfill({ json: failed(987655, 'rolled back to 3-1a2b3c4, but its activate failed too: exit code 1') }),
+      );
       await page.evaluate(`location.hash = '#/deployments/987654'`);
       await until('the failure shows', () => testId('detail-rolled-back').isVisible());
       expect(await testId('detail-rolled-back').textContent()).toBe(
         'Health check failed — the previous release 3-1a2b3c4 is serving again',
       );
-      expect(await testId('detail-error').textContent()).toContain('the health check answered 503');
+      expect(await testId('detail-error').textContent()).toContain('rolled back to 3-1a2b3c4');
       expect(await testId('detail-rollback').count()).toBe(0);
+
+      await page.evaluate(`location.hash = '#/deployments/987655'`);
+      await until('the second failure shows', async () =>
+        ((await testId('detail-rolled-back').textContent()) ?? '').includes('but'),
+      );
+      expect(await testId('detail-rolled-back').textContent()).toBe(
+        'Health check failed — switched back to the previous release 3-1a2b3c4, but its activate failed too',
+      );
+      expect(await testId('detail-error').textContent()).toContain('exit code 1');
       expect(phone!.problems).toEqual([]);
     },
     STEP_MS,

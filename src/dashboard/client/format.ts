@@ -55,10 +55,17 @@ export function triggerLabel(deployment: { trigger: string; rollbackOf?: number 
 }
 
 /**
- * A release whose activation or health check failed was switched back: its error starts
- * with "rolled back to <release>". Said in words; null for every other error.
+ * A release whose activation or health check failed was switched back: its error is
+ * "rolled back to <release>" (", but its activate failed too: …" when that failed as well).
+ * Said in words; null for every other error.
  */
 export function rolledBackInWords(error: string | null): string | null {
-  const match = error === null ? null : /^rolled back to (\S+?)[.:;,]?(?:\s|$)/.exec(error);
-  return match ? `Health check failed — the previous release ${match[1]} is serving again` : null;
+  const match = error === null ? null : /^rolled back to ([^\s,;:]+)(.*)$/s.exec(error);
+  if (!match) return null;
+  const release = match[1] ?? '';
+  const rest = match[2] ?? '';
+  if (rest.trim() === '') return `Health check failed — the previous release ${release} is serving again`;
+  // ", but its activate failed too: <why>": the why is in the error shown underneath.
+  const but = rest.startsWith(', but') ? rest.split(':')[0] : '';
+  return `Health check failed — switched back to the previous release ${release}${but}`;
 }

@@ -9,7 +9,7 @@ import { ServiceProcess } from '../../fixtures/service-process.js';
 import { settledStatus } from '../../fixtures/targets-service.js';
 import { waitFor } from '../../fixtures/wait.js';
 
-const ADMIN_TOKEN = 'releases-test-admin-token-0123456789';
+export const ADMIN_TOKEN = 'releases-test-admin-token-0123456789';
 const SECRET = 'site-secret';
 export const WAIT_MS = 30_000;
 
