@@ -34,7 +34,6 @@ describe('TargetQueue.accept', () => {
     queue = new TargetQueue('site', () => TARGET, {
       deployments: stores.deployments,
       deliveries: stores.deliveries,
-      targetState: stores.targetState,
       retention: stores.retention,
       runner: recordingRunner(ran, stores),
       commits: new GroupCommit(stores.transactions, new WalSync(t.db)),

@@ -69,7 +69,11 @@ describe('a database written by the single-target release (schema 2)', () => {
       const asDefault = (records: Record<string, unknown>[]): Record<string, unknown>[] =>
         records.map((r) => ({ ...r, target: 'default' }));
       // And the fields later versions added, empty for what an older release recorded.
-      const deployments = asDefault(recorded.deployments).map((d) => ({ ...d, release: null, report: null }));
+      const deployments = asDefault(recorded.deployments).map((d): Record<string, unknown> => ({
+        ...d,
+        release: null,
+        report: null,
+      }));
       const deliveries = asDefault(recorded.deliveries);
       expect(deployments.map((d) => d.status)).toEqual(['succeeded', 'succeeded', 'failed', 'succeeded']);
       expect(new Set(deliveries.map((d) => d.outcome))).toEqual(
