@@ -3,6 +3,7 @@ import type { Target } from '../domain/target.js';
 import { GitMissingError } from '../git/git.errors.js';
 import { GitService } from '../git/git.service.js';
 import { repositorySlug } from '../forges/repository-slug.js';
+import { releasePathProblems } from './release-paths.js';
 import type { FileTarget } from './targets-file.js';
 
 /** How many work trees are inspected at once: each inspection is a few git processes. */
@@ -52,6 +53,7 @@ export async function checkRepositories(drafts: readonly FileTarget[]): Promise<
     if (Array.isArray(result)) problems.push(...result);
     else targets.push(result);
   });
+  problems.push(...(await releasePathProblems(drafts)));
   return { targets, problems };
 }
 

@@ -185,13 +185,16 @@ export class ReleaseDeploy {
     };
   }
 
-  /** The full commit of a release: its deployment's record, else git, from the sha7 in its name. */
-  private async commitOf(git: GitService, name: string): Promise<string | null> {
+  /**
+   * The full commit of a release: its deployment's record, else git, from the sha7 in its
+   * name; that sha7 itself when neither knows (the record pruned, the commit gone).
+   */
+  private async commitOf(git: GitService, name: string): Promise<string> {
     const id = releaseDeploymentId(name);
     const short = name.slice(name.indexOf('-') + 1);
     const recorded = id === undefined ? undefined : this.steps.deployments([id]).get(id)?.headAfter;
     if (recorded?.startsWith(short)) return recorded;
-    return (await git.commitNamed(short).catch(() => undefined)) ?? null;
+    return (await git.commitNamed(short).catch(() => undefined)) ?? short;
   }
 
   /**

@@ -14,7 +14,7 @@ import { releaseEnvironment } from './release-environment.js';
 /** A release and the commit it holds. */
 export interface ReleaseRef {
   name: string;
-  sha: string | null;
+  sha: string;
 }
 
 export interface GoLive {
@@ -93,7 +93,7 @@ async function switchBack(step: GoLive, previous: ReleaseRef): Promise<void> {
   if (step.settings.activate === undefined) return;
   const commit = {
     headBefore: step.commit.headAfter,
-    headAfter: previous.sha ?? step.commit.headBefore,
+    headAfter: previous.sha,
     requestedSha: step.commit.requestedSha,
   };
   try {

@@ -49,6 +49,7 @@ export async function settleReleaseStep(
     if (release && release !== current) {
       await rm(layout.release(release), { recursive: true, force: true });
       await rm(layout.indexFile(release), { force: true });
+      await rm(`${layout.indexFile(release)}.lock`, { force: true });
       notes.push(`removed the unfinished release ${release}; current still points at ${current ?? 'nothing'}`);
     }
     return notes;

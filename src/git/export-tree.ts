@@ -9,6 +9,8 @@ import { hasSubmodules } from './has-submodules.js';
  */
 const SUBMODULE_EXPORT = [
   'index="$(git rev-parse --absolute-git-dir)/hookdeploy-release.index"',
+  // Left by an export a crash interrupted: deployments of a target never overlap.
+  'rm -f "$index" "$index.lock"',
   'GIT_INDEX_FILE="$index" git read-tree HEAD &&',
   '  GIT_INDEX_FILE="$index" git checkout-index --all --prefix="$HOOKDEPLOY_RELEASE_DIR/$displaypath/"',
   'status=$?; rm -f "$index"; exit $status',
@@ -29,6 +31,8 @@ export async function exportTree(
   control: UpdateControl,
 ): Promise<void> {
   const index = { GIT_INDEX_FILE: indexFile };
+  // A lock a killed export left would make read-tree refuse; deployments of a target never overlap.
+  await rm(`${indexFile}.lock`, { force: true });
   try {
     await git.run(['read-tree', sha], control, index);
     await git.run(['checkout-index', '--all', `--prefix=${dir}/`], control, index);

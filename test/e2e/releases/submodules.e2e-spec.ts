@@ -76,6 +76,12 @@ describe('release mode: a commit with submodules', () => {
       expect(await readFile(join(current, 'lib', 'inner', 'inner.txt'), 'utf8')).toBe('inner\n');
       // The clone's own index and submodules are untouched by the export.
       expect(await git(site.fixture.deploy, 'status', '--porcelain')).toBe('');
+
+      // An export killed by a crash leaves the submodule's scratch index locked: the next one goes on.
+      await writeFile(join(site.fixture.deploy, '.git', 'modules', 'lib', 'hookdeploy-release.index.lock'), '');
+      const next = await site.deploy();
+      expect(next).toMatchObject({ status: 'succeeded', error: null });
+      expect(await readFile(join(current, 'lib', 'inner', 'inner.txt'), 'utf8')).toBe('inner\n');
     },
     WAIT_MS,
   );
