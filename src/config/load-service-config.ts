@@ -7,6 +7,7 @@ import { ConfigError } from './config.error.js';
 import { parseServerEnvironment, type Environment } from './env.schema.js';
 import { loadEnvConfig } from './load-config.js';
 import type { ServiceConfig } from './service-config.js';
+import { parseRedisUrl, REDIS_URL_VARIABLE } from '../fleet/redis-url.js';
 
 /** The variable that switches from env-only mode to the targets file. */
 export const CONFIG_FILE_VARIABLE = 'HOOKDEPLOY_CONFIG';
@@ -103,6 +104,14 @@ async function loadFileConfig(path: string, env: Environment, cwd: string): Prom
 
   const targets = await readTargets(path, env);
   if (!targets.ok) problems.push(...targets.problems);
+  const redis = parseRedisUrl(env);
+  if ('problem' in redis) problems.push(redis.problem);
+  const fleet = targets.ok ? targets.targets.filter((target) => target.fleet !== undefined) : [];
+  if ('url' in redis && redis.url === undefined && fleet.length > 0) {
+    problems.push(
+      `${REDIS_URL_VARIABLE} is required: target ${fleet[0].id} has hosts, and the hub hands their jobs over through Redis`,
+    );
+  }
   if (problems.length > 0 || Array.isArray(settings) || !targets.ok) throw new ConfigError(problems);
 
   return {
@@ -110,7 +119,8 @@ async function loadFileConfig(path: string, env: Environment, cwd: string): Prom
     webhookPath: undefined,
     targets: targets.targets,
     source: { kind: 'file', path },
-    secretVariables: [...SECRET_VARIABLES, ...targets.secretVariables],
+    secretVariables: [...SECRET_VARIABLES, REDIS_URL_VARIABLE, ...targets.secretVariables],
+    ...('url' in redis && redis.url !== undefined && { redisUrl: redis.url }),
   };
 }
 

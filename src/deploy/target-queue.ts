@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { DEFAULT_TARGET_ID, type Target } from '../domain/target.js';
+import type { DeploymentSummary } from '../domain/deployment.js';
 import { deploymentFields } from '../domain/log-fields.js';
 import type { DeliveriesStore } from '../storage/deliveries.store.js';
+import type { DeploymentHostsStore } from '../storage/deployment-hosts.store.js';
 import type { DeploymentsStore } from '../storage/deployments.store.js';
 import type { GroupCommit } from '../storage/group-commit.js';
 import type { Retention } from '../storage/retention.js';
@@ -9,6 +11,7 @@ import type { DeploySlots } from '../targets/deploy-slots.js';
 import type { WorkTreeLocks } from '../targets/work-tree-locks.js';
 import { NotRecordedError, ShuttingDownError, type Acceptance, type PushRequest } from './acceptance.js';
 import type { DeployRunner } from './deploy-runner.js';
+import type { FleetRollouts } from '../fleet/fleet-rollout.js';
 import { describe } from './deployment-label.js';
 
 /** What every target's queue shares. */
@@ -17,6 +20,9 @@ export interface TargetQueueDeps {
   deliveries: DeliveriesStore;
   retention: Retention;
   runner: DeployRunner;
+  /** A target with hosts: its agents deploy, the hub rolls out (issue 13). */
+  fleet: FleetRollouts;
+  hosts: DeploymentHostsStore;
   commits: GroupCommit;
   /** MAX_PARALLEL_DEPLOYS, across targets. */
   slots: DeploySlots;
@@ -76,6 +82,8 @@ export class TargetQueue {
     if (waiting !== undefined) deployments.set(waiting, { ref: push.ref, requestedSha: push.sha });
     const deploymentId =
       waiting ?? deployments.insert(target, { trigger: 'push', ref: push.ref, requestedSha: push.sha });
+    // A fleet's host rows are on disk with the deployment, before the 202 (the outbox).
+    if (waiting === undefined) this.insertHosts(deploymentId);
     deliveries.record(target, { ...record, outcome: 'queued', statusCode: 202, deploymentId });
     return { status: 'queued', deploymentId, joined: waiting !== undefined };
   }
@@ -87,11 +95,17 @@ export class TargetQueue {
   async requestManual(branch: string): Promise<number> {
     if (!this.accepting) throw new ShuttingDownError();
     const { deployments } = this.deps;
-    const deploymentId = await this.recorded(
-      () =>
-        deployments.nextQueuedId(this.targetId) ??
-        deployments.insert(this.targetId, { trigger: 'manual', ref: `refs/heads/${branch}`, requestedSha: null }),
-    );
+    const deploymentId = await this.recorded(() => {
+      const waiting = deployments.nextQueuedId(this.targetId);
+      if (waiting !== undefined) return waiting;
+      const id = deployments.insert(this.targetId, {
+        trigger: 'manual',
+        ref: `refs/heads/${branch}`,
+        requestedSha: null,
+      });
+      this.insertHosts(id);
+      return id;
+    });
     this.logger.log({
       msg: `manual deploy requested${this.forTarget()}: deployment ${deploymentId}`,
       target: this.targetId,
@@ -99,6 +113,11 @@ export class TargetQueue {
     });
     this.start();
     return deploymentId;
+  }
+
+  private insertHosts(deploymentId: number): void {
+    const fleet = this.current()?.fleet;
+    if (fleet !== undefined) this.deps.hosts.insertAll(deploymentId, fleet.hosts);
   }
 
   /** On disk before it resolves; a failed write rolls back and becomes a NotRecordedError. */
@@ -158,17 +177,18 @@ export class TargetQueue {
   }
 
   private async work(): Promise<void> {
-    const { deployments, workTrees, slots } = this.deps;
+    const { workTrees, slots } = this.deps;
     // At shutdown the loop stops before the next deployment; it stays queued in the store.
     let afterAnother = false;
     while (this.accepting) {
       const planned = this.current();
-      if (planned === undefined || deployments.nextQueuedId(this.targetId) === undefined) return;
+      if (planned === undefined || this.nextDeployment(planned) === undefined) return;
       // The work tree first, then a slot: a deploy waiting for another target's deploy on
-      // the same tree must not hold a slot the other targets could use.
-      const unlock = await workTrees.acquire(planned.repoPath);
+      // the same tree must not hold a slot the other targets could use. A fleet's rollout
+      // only waits for its agents: it takes no slot, and locks its target, not a tree.
+      const unlock = await workTrees.acquire(planned.fleet ? `fleet:${this.targetId}` : planned.repoPath);
       try {
-        const release = await slots.acquire();
+        const release = planned.fleet ? () => undefined : await slots.acquire();
         try {
           // Read after the waits: pushes may have joined it, a reload may have changed the target.
           const target = this.current();
@@ -189,10 +209,11 @@ export class TargetQueue {
 
   /** Runs the deployment waiting, if any: `stop` when the store failed. */
   private async runNext(target: Target, afterAnother: boolean): Promise<'ran' | 'none' | 'stop'> {
-    const next = this.deps.deployments.nextQueued(this.targetId);
+    const next = this.nextDeployment(target);
     if (!next) return 'none';
     try {
-      await this.deps.runner.run(target, next, afterAnother);
+      if (target.fleet) await this.deps.fleet.run(target, next);
+      else await this.deps.runner.run(target, next, afterAnother);
       return 'ran';
     } catch (error) {
       // run() records its own failures; reaching here means the store itself failed.
@@ -202,6 +223,19 @@ export class TargetQueue {
       });
       return 'stop';
     }
+  }
+
+  /**
+   * The queued deployment; for a fleet target first one still `running`: this worker runs
+   * one deployment at a time, so a running one it finds was left by a hub that died
+   * mid-rollout, and it resumes.
+   */
+  private nextDeployment(target: Target): DeploymentSummary | undefined {
+    if (target.fleet) {
+      const [interrupted] = this.deps.deployments.running(this.targetId);
+      if (interrupted) return interrupted;
+    }
+    return this.deps.deployments.nextQueued(this.targetId);
   }
 
   // Off the request path: between deployments, never while a delivery is answered.

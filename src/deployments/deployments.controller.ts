@@ -1,3 +1,5 @@
+import type { DeploymentHost } from '../domain/deployment-host.js';
+import { DeploymentHostsStore } from '../storage/deployment-hosts.store.js';
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AdminGuard } from '../auth/admin.guard.js';
@@ -24,6 +26,7 @@ export class DeploymentsController {
     @Inject(DeployQueue) private readonly queue: DeployQueue,
     @Inject(TargetRegistry) private readonly registry: TargetRegistry,
     @Inject(DeployRunner) private readonly runner: DeployRunner,
+    @Inject(DeploymentHostsStore) private readonly hosts: DeploymentHostsStore,
     @Inject(DeploymentEvents) private readonly events: DeploymentEvents,
     @Inject(EventStreams) private readonly streams: EventStreams,
   ) {}
@@ -85,8 +88,11 @@ export class DeploymentsController {
   }
 
   @Get(':id')
-  get(@Param('id') rawId: string): Deployment {
-    return this.find(rawId);
+  get(@Param('id') rawId: string): Deployment & { hosts?: DeploymentHost[] } {
+    const deployment = this.find(rawId);
+    // A fleet deployment (issue 13) lists what each host did.
+    const hosts = this.hosts.list(deployment.id);
+    return hosts.length > 0 ? { ...deployment, hosts } : deployment;
   }
 
   @Get(':id/log')

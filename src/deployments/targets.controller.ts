@@ -1,3 +1,4 @@
+import { fleetTreeStatus } from '../fleet/fleet-tree-status.js';
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
 import { AdminGuard } from '../auth/admin.guard.js';
 import type { DeploymentSummary } from '../domain/deployment.js';
@@ -35,7 +36,8 @@ export class TargetsController {
   list(): Promise<TargetView[]> {
     return Promise.all(
       this.registry.all().map(async (target): Promise<TargetView> => {
-        const tree = await workTreeStatus(this.gits.for(target.repoPath));
+        // A fleet target has no work tree on the hub: its agents have them.
+        const tree = target.fleet ? fleetTreeStatus(target) : await workTreeStatus(this.gits.for(target.repoPath));
         const [lastDeployment] = this.deployments.list({ target: target.id, limit: 1 });
         return {
           id: target.id,

@@ -1,5 +1,6 @@
 import { ActivityStore } from './activity.store.js';
 import { DeliveriesStore } from './deliveries.store.js';
+import { DeploymentHostsStore } from './deployment-hosts.store.js';
 import { DeploymentLogsStore } from './deployment-logs.store.js';
 import { DeploymentsStore } from './deployments.store.js';
 import type { Db } from './open-database.js';
@@ -16,6 +17,8 @@ export interface Stores {
   logs: DeploymentLogsStore;
   activity: ActivityStore;
   retention: Retention;
+  /** A fleet deployment's hosts (issue 13). */
+  hosts: DeploymentHostsStore;
 }
 
 /**
@@ -34,5 +37,6 @@ export function createStores(db: Db, listener?: StatusListener): Stores {
     logs,
     activity: new ActivityStore(statements),
     retention: new Retention(statements, transactions),
+    hosts: new DeploymentHostsStore(statements),
   };
 }
