@@ -53,15 +53,16 @@ export class HostQueues implements OnApplicationShutdown {
 
   async view(host: string, jobId: string): Promise<JobView> {
     const queue = this.queue(host);
+    // The state first: once it says finished, the job read after it holds the result.
+    const state = await this.bounded(queue.getJobState(jobId));
+    if (state === 'unknown') return { state: 'missing' };
     const job = await this.bounded(Job.fromId<FleetJob, FleetJobResult>(queue, jobId));
     if (job === undefined) return { state: 'missing' };
-    const state = await this.bounded(job.getState());
     const startedAt = job.processedOn ? new Date(job.processedOn).toISOString() : null;
     const finishedAt = job.finishedOn ? new Date(job.finishedOn).toISOString() : null;
     if (state === 'completed') return { state, startedAt, finishedAt, result: job.returnvalue };
     if (state === 'failed') return { state, startedAt, finishedAt, reason: job.failedReason };
     if (state === 'active') return { state, startedAt };
-    if (state === 'unknown') return { state: 'missing' };
     return { state: 'waiting' };
   }
 

@@ -24,9 +24,11 @@ function stop(message: string): never {
  * context until SIGTERM/SIGINT, which lets the running deploys finish.
  */
 export async function runAgent(): Promise<void> {
-  let app: INestApplicationContext | undefined;
+  // Set once the context exists; the signal handlers read it.
+  const running: { app?: INestApplicationContext } = {};
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
+      const { app } = running;
       if (!app) process.exit(0);
       logger.log(`${signal} received: taking no more jobs; a running deploy may finish`);
       app.close().then(
@@ -61,9 +63,10 @@ export async function runAgent(): Promise<void> {
     stop(error instanceof DatabaseError || error instanceof Error ? error.message : String(error));
   }
   const settings = { ...agent, concurrency: config.maxParallelDeploys };
-  app = await NestFactory.createApplicationContext(AgentModule.forConfig(config, storage, settings), {
+  const app = await NestFactory.createApplicationContext(AgentModule.forConfig(config, storage, settings), {
     logger: pinoLogger,
     abortOnError: false,
   }).catch((error: unknown) => stop(`could not start: ${String(error)}`));
+  running.app = app;
   await app.init();
 }
