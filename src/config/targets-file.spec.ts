@@ -98,7 +98,11 @@ describe('parseTargetsFile', () => {
       oneTarget('    comand: make'),
       ['hookdeploy.yml:5:5 targets[0].comand: unknown key (did you mean command?)'],
     ],
-    ['an unknown key like no other', oneTarget('    servers: [a]'), ['hookdeploy.yml:5:5 targets[0].servers: unknown key']],
+    [
+      'an unknown key like no other',
+      oneTarget('    servers: [a]'),
+      ['hookdeploy.yml:5:5 targets[0].servers: unknown key'],
+    ],
     [
       'a missing id',
       yaml('targets:', '  - secrets: [a]', '    repoPath: /srv/site'),
