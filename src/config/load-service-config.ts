@@ -168,7 +168,16 @@ export async function reloadTargets(config: ServiceConfig, env: Environment): Pr
     };
   }
   try {
-    return await readTargets(config.source.path, env);
+    const result = await readTargets(config.source.path, env);
+    // REDIS_URL is a server setting (read at boot only): a reload cannot add the broker a fleet needs.
+    const fleet = result.ok ? result.targets.find((target) => target.fleet !== undefined) : undefined;
+    if (fleet !== undefined && config.redisUrl === undefined) {
+      return {
+        ok: false,
+        problems: [`${REDIS_URL_VARIABLE} was not set at start: target ${fleet.id} has hosts; restart with it set`],
+      };
+    }
+    return result;
   } catch (error) {
     return { ok: false, problems: [`${config.source.path}: could not be re-read: ${String(error)}`] };
   }

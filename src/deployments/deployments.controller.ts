@@ -1,3 +1,4 @@
+import { FleetRollouts } from '../fleet/fleet-rollout.js';
 import type { DeploymentHost } from '../domain/deployment-host.js';
 import { DeploymentHostsStore } from '../storage/deployment-hosts.store.js';
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
@@ -27,6 +28,7 @@ export class DeploymentsController {
     @Inject(TargetRegistry) private readonly registry: TargetRegistry,
     @Inject(DeployRunner) private readonly runner: DeployRunner,
     @Inject(DeploymentHostsStore) private readonly hosts: DeploymentHostsStore,
+    @Inject(FleetRollouts) private readonly fleet: FleetRollouts,
     @Inject(DeploymentEvents) private readonly events: DeploymentEvents,
     @Inject(EventStreams) private readonly streams: EventStreams,
   ) {}
@@ -99,7 +101,7 @@ export class DeploymentsController {
   log(@Param('id') rawId: string, @Res({ passthrough: true }) res: Response): string {
     const deployment = this.find(rawId);
     res.type('text/plain; charset=utf-8');
-    return this.runner.liveLog(deployment.id) ?? deployment.log;
+    return this.runner.liveLog(deployment.id) ?? this.fleet.liveLog(deployment.id) ?? deployment.log;
   }
 
   /**
@@ -129,7 +131,7 @@ export class DeploymentsController {
       },
     });
     stream.onClose(unsubscribe);
-    const sofar = this.runner.liveLog(deployment.id) ?? log;
+    const sofar = this.runner.liveLog(deployment.id) ?? this.fleet.liveLog(deployment.id) ?? log;
     if (sofar !== '') stream.sendCatchUp('log', sofar);
     stream.send('status', JSON.stringify(summary));
   }

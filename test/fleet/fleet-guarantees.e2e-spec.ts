@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Fleet } from '../fixtures/fleet.js';
-import { describeWithRedis, RedisServer } from '../fixtures/redis-server.js';
+import { describeWithRedis } from '../fixtures/describe-with-redis.js';
+import { RedisServer } from '../fixtures/redis-server.js';
 import { waitFor } from '../fixtures/wait.js';
 
 const WAIT_MS = 60_000;

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, expect, it } from '@jest/globals';
 import { Fleet } from '../fixtures/fleet.js';
-import { describeWithRedis, RedisServer } from '../fixtures/redis-server.js';
+import { describeWithRedis } from '../fixtures/describe-with-redis.js';
+import { RedisServer } from '../fixtures/redis-server.js';
 
 const WAIT_MS = 60_000;
 
