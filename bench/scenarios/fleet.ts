@@ -37,6 +37,7 @@ async function rollout(count: number): Promise<Record<string, number>> {
     const mirror = await fleet.git.clone('bench-mirror');
     const ratios: number[] = [];
     const times: number[] = [];
+    const directs: number[] = [];
     for (let push = 0; push < PUSHES; push += 1) {
       const sha = await fleet.git.commitAndPush(`fleet ${push}`);
       const started = performance.now();
@@ -45,11 +46,16 @@ async function rollout(count: number): Promise<Record<string, number>> {
       const fleetMs = performance.now() - started;
       const directMs = await directPullMs(mirror, 'main');
       times.push(fleetMs);
+      directs.push(directMs);
       ratios.push(fleetMs / directMs);
       // The hub records the rollout's end before the next push, as pushes come apart.
       await new Promise((done) => setTimeout(done, 500));
     }
-    return { [`fleet${count}Ms`]: round(median(times)), [`fleet${count}Ratio`]: round(median(ratios), 2) };
+    return {
+      [`fleet${count}Ms`]: round(median(times)),
+      [`fleet${count}DirectPullMs`]: round(median(directs)),
+      [`fleet${count}Ratio`]: round(median(ratios), 2),
+    };
   } finally {
     await fleet.remove();
     await redis.remove();

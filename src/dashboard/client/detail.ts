@@ -1,6 +1,7 @@
 /** One deployment: every field, and its log streaming live over Server-Sent Events until it finishes. */
 import { ApiError, eventsUrl, getDeployment, isFinished, type Deployment } from './api.js';
 import type { TargetContext } from './list.js';
+import { HostsView } from './hosts.js';
 import { commitLink, durationElement, h, relativeTimeElement, setText, statusBadge, tickTimes } from './dom.js';
 
 /** How close to the bottom (px) still counts as "following the log". */
@@ -26,6 +27,9 @@ export class DeploymentDetail {
     'aria-label': 'Deployment log',
   });
   private error = h('p', { class: 'detail-error', 'data-testid': 'detail-error', role: 'alert' });
+  /** A fleet deployment's hosts, read again at each status event (they are not in the event). */
+  private hosts = new HostsView();
+  private hostsRead: Promise<void> | undefined;
 
   constructor(
     private readonly pane: HTMLElement,
@@ -56,6 +60,7 @@ export class DeploymentDetail {
       ),
       this.error,
       this.fields,
+      this.hosts.element,
       h(
         'div',
         { class: 'log-head' },
@@ -80,6 +85,7 @@ export class DeploymentDetail {
     }
     if (generation !== this.generation) return;
     this.update(deployment);
+    this.hosts.render(deployment.hosts, this.hooks.repositoryUrl(deployment.target));
     if (isFinished(deployment.status)) {
       this.append(deployment.log ?? '');
       setText(this.live, '');
@@ -114,6 +120,7 @@ export class DeploymentDetail {
       const deployment = JSON.parse((event as MessageEvent<string>).data) as Deployment;
       this.update(deployment);
       this.hooks.changed();
+      this.readHosts(id, generation);
       if (isFinished(deployment.status)) {
         // The server ends the stream after the final status; EventSource would reconnect forever.
         source.close();
@@ -125,6 +132,17 @@ export class DeploymentDetail {
       // CLOSED means the server refused the stream (signed out, gone); otherwise EventSource retries by itself.
       setText(this.live, source.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting…');
     });
+  }
+
+  /** One read at a time: a rollout's burst of status events costs one request each time it is free. */
+  private readHosts(id: number, generation: number): void {
+    this.hostsRead ??= getDeployment(id)
+      .then((deployment) => {
+        if (generation === this.generation)
+          this.hosts.render(deployment.hosts, this.hooks.repositoryUrl(deployment.target));
+      })
+      .catch(() => undefined)
+      .finally(() => (this.hostsRead = undefined));
   }
 
   private append(chunk: string): void {
