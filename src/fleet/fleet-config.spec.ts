@@ -1,4 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../config/config.error.js';
+import { loadServiceConfig, reloadTargets } from '../config/load-service-config.js';
 import { parseTargetsFile } from '../config/targets-file.js';
 import { parseAgentEnvironment } from './agent/agent-settings.js';
 import { parseRedisUrl, redactedRedisUrl } from './redis-url.js';
@@ -75,6 +80,50 @@ describe('REDIS_URL and AGENT_HOST', () => {
     expect(parseAgentEnvironment({ AGENT_HOST: 'web-1', REDIS_URL: 'redis://127.0.0.1:6379' })).toEqual({
       host: 'web-1',
       redisUrl: 'redis://127.0.0.1:6379',
+    });
+  });
+});
+
+describe('a hub with a fleet target', () => {
+  async function withFile<T>(work: (path: string) => Promise<T>): Promise<T> {
+    const dir = await mkdtemp(join(tmpdir(), 'hookdeploy-fleet-config-'));
+    try {
+      const path = join(dir, 'hub.yml');
+      await writeFile(path, fleetFile('    branch: main', '    hosts: [web-1]'));
+      return await work(path);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('refuses to boot without REDIS_URL, saying why', async () => {
+    await withFile(async (path) => {
+      const error = await loadServiceConfig({ HOOKDEPLOY_CONFIG: path, DATA_DIR: '/tmp' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([
+        'REDIS_URL is required: target site has hosts, and the hub hands their jobs over through Redis',
+      ]);
+    });
+  });
+
+  it('boots with it (no work tree to check), and REDIS_URL is kept from the children', async () => {
+    await withFile(async (path) => {
+      const config = await loadServiceConfig({ HOOKDEPLOY_CONFIG: path, REDIS_URL: 'redis://127.0.0.1:6379' });
+      expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+      expect(config.secretVariables).toContain('REDIS_URL');
+      expect(config.targets[0].fleet?.hosts).toEqual(['web-1']);
+    });
+  });
+
+  it('a reload cannot add a fleet target to a hub started without REDIS_URL', async () => {
+    await withFile(async (path) => {
+      const result = await reloadTargets({ source: { kind: 'file', path } } as Parameters<typeof reloadTargets>[0], {
+        HOOKDEPLOY_CONFIG: path,
+      });
+      expect(result).toEqual({
+        ok: false,
+        problems: ['REDIS_URL was not set at start: target site has hosts; restart with it set'],
+      });
     });
   });
 });

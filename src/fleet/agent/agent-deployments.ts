@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { LOG_CAP_BYTES } from '../../deploy/capped-log.js';
 import { DeployRunner } from '../../deploy/deploy-runner.js';
 import { errorMessage } from '../../deploy/deploy-failure.js';
 import type { Target } from '../../domain/target.js';
@@ -10,6 +11,8 @@ import type { FleetJob, FleetJobResult } from '../fleet-job.js';
 
 /** How often an agent hands the output gathered so far to the job (BullMQ's job log, read by the hub). */
 const LOG_FLUSH_MS = 250;
+/** At most this much of a deploy's output goes to Redis; the agent's own history keeps its capped whole. */
+const FORWARDED_LOG_CAP = LOG_CAP_BYTES;
 
 /**
  * An agent's deploys: a job becomes a local deployment (its own DATA_DIR keeps them, with
@@ -47,7 +50,16 @@ export class AgentDeployments {
         deployment: id,
       });
       let pending = '';
+      let forwarded = 0;
       let flushing: Promise<unknown> = Promise.resolve();
+      const gather = (chunk: string): void => {
+        if (forwarded >= FORWARDED_LOG_CAP) return;
+        forwarded += chunk.length;
+        pending += chunk;
+        if (forwarded >= FORWARDED_LOG_CAP) {
+          pending += `\nhookdeploy: the rest of this host's output is in its own history (local deployment ${id})\n`;
+        }
+      };
       const flush = (): void => {
         if (pending === '') return;
         const chunk = pending;
@@ -55,7 +67,7 @@ export class AgentDeployments {
         flushing = flushing.then(() => output(chunk)).catch(() => undefined);
       };
       const timer = setInterval(flush, LOG_FLUSH_MS);
-      const unsubscribe = this.events.subscribe(id, { log: (chunk) => (pending += chunk), status: () => undefined });
+      const unsubscribe = this.events.subscribe(id, { log: gather, status: () => undefined });
       try {
         const finished = await this.runner.run(target, this.store.deployments.update(id, {}));
         return {
