@@ -15,6 +15,8 @@ import { HostQueues, RedisUnavailableError, type JobView } from './host-queues.j
 
 /** How often a host's job is looked at while the hub waits for it. */
 const POLL_MS = 200;
+/** How often a running host's log is written to its row. */
+const LOG_SAVE_MS = 1000;
 /** How often the outbox tries Redis again while it is unreachable. */
 const RETRY_MS = 1000;
 
@@ -133,9 +135,10 @@ export class FleetRollouts {
     if (record.status === 'succeeded' || record.status === 'failed' || record.status === 'skipped')
       return record.status;
     const host = record.host;
+    // Rebuilt from the job's own log (a resumed rollout reads it again from its first line).
     const hostLog = new CappedLog();
-    hostLog.append(record.log);
     let seenLines = 0;
+    let logSavedAt = 0;
     const jobId = record.jobId ?? fleetJobId(target.id, deployment.id, deployment.queuedAt);
     let dispatchedAt = record.dispatchedAt;
 
@@ -174,6 +177,13 @@ export class FleetRollouts {
           for (const line of lines) {
             hostLog.append(line);
             log.append(prefixLines(host, line));
+          }
+          // The host's row follows its output at most once a second (GET /deployments/:id, the dashboard).
+          if (lines.length > 0 && record.status === 'running' && Date.now() - logSavedAt >= LOG_SAVE_MS) {
+            logSavedAt = Date.now();
+            this.store.transactions.atomically(() =>
+              this.store.hosts.update(record.deploymentId, host, { log: hostLog.toString() }),
+            );
           }
         }
       } catch (error) {
