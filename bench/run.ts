@@ -13,10 +13,16 @@ import { burst } from './scenarios/burst.js';
 import { reject, rejectExpressCeiling } from './scenarios/reject.js';
 import { single } from './scenarios/single.js';
 import { targets } from './scenarios/targets.js';
+import { fleet } from './scenarios/fleet.js';
 import { BenchService } from './lib/service.js';
 import { median, round } from './lib/stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** BENCH_ONLY=fleet (a comma list of scenario groups: `main`, `fleet`): only those; all by default. */
+const ONLY = process.env.BENCH_ONLY?.split(',')
+  .map((name) => name.trim())
+  .filter(Boolean);
+const selected = (group: string): boolean => ONLY === undefined || ONLY.length === 0 || ONLY.includes(group);
 const SINGLE_PUSHES = 9;
 const SCENARIOS = process.env.BENCH_SCENARIOS?.split(',').filter(Boolean);
 
@@ -40,7 +46,10 @@ const TARGETS: Record<string, { max?: number; min?: number }> = {
 };
 
 async function oneRun(): Promise<Record<string, number>> {
-  const figures = await singleTargetRun();
+  // Issue 13: a hub, a redis-server and 1, 5 and 20 agents, each its own process.
+  const fleetFigures = (selected('fleet') && (await step('fleet: 1, 5 and 20 agents', () => fleet()))) || {};
+  if (!selected('main')) return fleetFigures;
+  const figures = { ...fleetFigures, ...(await singleTargetRun()) };
   // Its own processes (three targets, and one for comparison), once the first is gone.
   // MAX_PARALLEL_DEPLOYS=3: one slot per target, so that the figure measures what one
   // target's burst costs another, not the cap the operator chose (with the default 2, the

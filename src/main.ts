@@ -49,6 +49,8 @@ async function checkConfigAndExit(): Promise<never> {
 
 async function main(): Promise<void> {
   if (process.argv.includes('--check-config')) await checkConfigAndExit();
+  // `node dist/main.js agent`: a fleet's agent (issue 13), no HTTP server.
+  if (process.argv[2] === 'agent') return (await import('./fleet/agent/agent-main.js')).runAgent();
   exitCleanlyOn('SIGTERM');
   exitCleanlyOn('SIGINT');
   const hangUpsTo = reloadOnHangup();

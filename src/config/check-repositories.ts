@@ -21,7 +21,33 @@ export interface CheckedTargets {
  * default branch), and is no other target's work tree. Fills in the defaults (branch,
  * repository). Every problem is reported, each at its target's place in the file.
  */
-export async function checkRepositories(drafts: readonly FileTarget[]): Promise<CheckedTargets> {
+export async function checkRepositories(all: readonly FileTarget[]): Promise<CheckedTargets> {
+  // A fleet target has no work tree on the hub: nothing to inspect (its agents check their own).
+  const fleetTargets = all.filter((draft) => draft.fleet !== undefined).map(fleetTarget);
+  const drafts = all.filter((draft) => draft.fleet === undefined);
+  const checked = await checkWorkTrees(drafts);
+  // Back in the order of the file.
+  const byId = new Map([...fleetTargets, ...checked.targets].map((target) => [target.id, target]));
+  return { ...checked, targets: all.flatMap((draft) => byId.get(draft.id) ?? []) };
+}
+
+function fleetTarget(draft: FileTarget): Target {
+  return {
+    id: draft.id,
+    forge: draft.forge,
+    secrets: draft.secrets,
+    repoPath: '',
+    branch: draft.branch!,
+    repository: draft.repository,
+    strategy: draft.strategy,
+    command: undefined,
+    timeoutMs: draft.timeoutMs,
+    fleet: draft.fleet,
+    ...(draft.report && { report: draft.report }),
+  };
+}
+
+async function checkWorkTrees(drafts: readonly FileTarget[]): Promise<CheckedTargets> {
   // Real paths: /srv/site and a symlink to it are the same work tree.
   const realPaths = await Promise.all(drafts.map((draft) => realpath(draft.repoPath).catch(() => draft.repoPath)));
   const firstAt = new Map<string, FileTarget>();

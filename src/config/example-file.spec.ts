@@ -16,7 +16,15 @@ describe('examples/hookdeploy.yml', () => {
   it('is a valid targets file once the variables it names are set (the repositories aside)', () => {
     const file = parseTargetsFile(text, 'hookdeploy.yml', env);
     expect(file.problems).toEqual([]);
-    expect(file.targets.map((target) => target.id)).toEqual(['site', 'docs', 'api', 'shop', 'shop-admin', 'app']);
+    expect(file.targets.map((target) => target.id)).toEqual([
+      'site',
+      'docs',
+      'api',
+      'shop',
+      'shop-admin',
+      'app',
+      'web',
+    ]);
     expect(file.targets[0].secrets).toEqual(['value-of-SITE_SECRET', 'value-of-SITE_SECRET_OLD']);
     expect(file.targets[2].command).toBe('./deploy.sh "$DEPLOY_SHA" "${DEPLOY_TARGET}"');
   });

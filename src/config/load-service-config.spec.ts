@@ -143,6 +143,7 @@ describe('loadServiceConfig', () => {
         'GITHUB_SECRET',
         'GITHUB_SECRET_PREVIOUS',
         'ADMIN_TOKEN',
+        'REDIS_URL',
         'SITE_SECRET',
         'BLOG_SECRET',
       ]);

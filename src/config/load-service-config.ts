@@ -7,6 +7,7 @@ import { ConfigError } from './config.error.js';
 import { parseServerEnvironment, type Environment } from './env.schema.js';
 import { loadEnvConfig } from './load-config.js';
 import type { ServiceConfig } from './service-config.js';
+import { parseRedisUrl, REDIS_URL_VARIABLE } from '../fleet/redis-url.js';
 
 /** The variable that switches from env-only mode to the targets file. */
 export const CONFIG_FILE_VARIABLE = 'HOOKDEPLOY_CONFIG';
@@ -103,6 +104,14 @@ async function loadFileConfig(path: string, env: Environment, cwd: string): Prom
 
   const targets = await readTargets(path, env);
   if (!targets.ok) problems.push(...targets.problems);
+  const redis = parseRedisUrl(env);
+  if ('problem' in redis) problems.push(redis.problem);
+  const fleet = targets.ok ? targets.targets.filter((target) => target.fleet !== undefined) : [];
+  if ('url' in redis && redis.url === undefined && fleet.length > 0) {
+    problems.push(
+      `${REDIS_URL_VARIABLE} is required: target ${fleet[0].id} has hosts, and the hub hands their jobs over through Redis`,
+    );
+  }
   if (problems.length > 0 || Array.isArray(settings) || !targets.ok) throw new ConfigError(problems);
 
   return {
@@ -110,7 +119,8 @@ async function loadFileConfig(path: string, env: Environment, cwd: string): Prom
     webhookPath: undefined,
     targets: targets.targets,
     source: { kind: 'file', path },
-    secretVariables: [...SECRET_VARIABLES, ...targets.secretVariables],
+    secretVariables: [...SECRET_VARIABLES, REDIS_URL_VARIABLE, ...targets.secretVariables],
+    ...('url' in redis && redis.url !== undefined && { redisUrl: redis.url }),
   };
 }
 
@@ -158,7 +168,16 @@ export async function reloadTargets(config: ServiceConfig, env: Environment): Pr
     };
   }
   try {
-    return await readTargets(config.source.path, env);
+    const result = await readTargets(config.source.path, env);
+    // REDIS_URL is a server setting (read at boot only): a reload cannot add the broker a fleet needs.
+    const fleet = result.ok ? result.targets.find((target) => target.fleet !== undefined) : undefined;
+    if (fleet !== undefined && config.redisUrl === undefined) {
+      return {
+        ok: false,
+        problems: [`${REDIS_URL_VARIABLE} was not set at start: target ${fleet.id} has hosts; restart with it set`],
+      };
+    }
+    return result;
   } catch (error) {
     return { ok: false, problems: [`${config.source.path}: could not be re-read: ${String(error)}`] };
   }

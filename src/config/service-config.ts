@@ -49,4 +49,6 @@ export interface ServiceConfig extends ServerSettings {
    * of git's and the deploy command's environment like the built-in ones.
    */
   secretVariables: string[];
+  /** REDIS_URL (a secret: it may hold a password): the fleet's broker; required when a target has hosts, and for an agent. */
+  redisUrl?: string;
 }

@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { FORGE_NAMES, type ForgeName } from '../domain/forge-name.js';
 import { PULL_STRATEGIES, type PullStrategy } from '../domain/pull-strategy.js';
-import { TARGET_ID_PATTERN, type ReleaseSettings, type ReportSettings } from '../domain/target.js';
+import { TARGET_ID_PATTERN, type FleetSettings, type ReleaseSettings, type ReportSettings } from '../domain/target.js';
 import { BAD_BRANCH, NESTED_REPOSITORY_SLUG, REPOSITORY_SLUG, shortBranchName } from './git-names.js';
 
 /** A target as the file describes it: what git must still tell (the default branch, repository) is open. */
@@ -18,6 +18,8 @@ export interface TargetDraft {
   timeoutMs: number;
   release: ReleaseSettings | undefined;
   report: ReportSettings | undefined;
+  /** `hosts` given: a fleet target (repoPath is then ''). */
+  fleet: FleetSettings | undefined;
 }
 
 /** Every key a target may have, in the order the README lists them. */
@@ -37,6 +39,21 @@ export const TARGET_KEYS = [
   'activate',
   'healthCheck',
   'report',
+  'hosts',
+  'rollout',
+  'hostTimeout',
+] as const;
+
+/** What each agent's own file says for a fleet target: the hub never deploys, and never tells an agent what to run. */
+const AGENT_ONLY_KEYS = [
+  'repoPath',
+  'strategy',
+  'command',
+  'mode',
+  'releases',
+  'build',
+  'activate',
+  'healthCheck',
 ] as const;
 
 /** The keys that only mean something with `mode: release`. */
@@ -163,7 +180,8 @@ export const targetSchema = z
               : 'must be a list of 1 or more secrets, e.g. ["${SITE_SECRET}"]',
         })
         .min(1, { error: 'must hold at least one secret' }),
-      repoPath: text(true).refine((path) => isAbsolute(path), { error: 'must be an absolute path' }),
+      // Required unless `hosts` is given (checked below, where both are known).
+      repoPath: optional(text(true).refine((path) => isAbsolute(path), { error: 'must be an absolute path' })),
       branch: optional(
         text(false)
           .transform(shortBranchName)
@@ -183,10 +201,48 @@ export const targetSchema = z
       activate: optional(text(false)),
       healthCheck: optional(healthCheckSchema),
       report: optional(reportSchema),
+      hosts: optional(
+        z
+          .array(
+            text(true).refine((host) => TARGET_ID_PATTERN.test(host), {
+              error: 'must be 1 to 63 lowercase letters, digits or -, starting with a letter or digit',
+            }),
+            { error: 'must be a list of host names, e.g. [web-1, web-2]' },
+          )
+          .min(1, { error: 'must hold at least one host' })
+          .max(100, { error: 'must hold at most 100 hosts' })
+          .refine((hosts) => new Set(hosts).size === hosts.length, { error: 'must not name a host twice' }),
+      ),
+      rollout: optional(z.enum(['parallel', 'rolling'], { error: 'must be parallel or rolling' })),
+      hostTimeout: optional(seconds),
     },
     { error: (issue) => (issue.code === 'invalid_type' ? 'must be a mapping of the keys of a target' : undefined) },
   )
   .superRefine((target, context) => {
+    if (target.hosts !== undefined) {
+      for (const key of AGENT_ONLY_KEYS) {
+        if (target[key] !== undefined) {
+          context.addIssue({
+            code: 'custom',
+            path: [key],
+            message: "is each agent's own setting with hosts: it goes in the agents' files, not the hub's",
+          });
+        }
+      }
+      if (target.branch === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['branch'],
+          message: 'is required with hosts (the hub has no work tree to read it from)',
+        });
+      }
+      return;
+    }
+    for (const key of ['rollout', 'hostTimeout'] as const) {
+      if (target[key] !== undefined)
+        context.addIssue({ code: 'custom', path: [key], message: 'is only used with hosts' });
+    }
+    if (target.repoPath === undefined) context.addIssue({ code: 'custom', path: ['repoPath'], message: 'is required' });
     if (target.mode === 'release' && target.releases === undefined) {
       context.addIssue({ code: 'custom', path: ['releases'], message: 'is required with mode: release' });
     }
@@ -233,7 +289,7 @@ export const targetSchema = z
     id: target.id,
     forge: target.forge ?? 'github',
     secrets: target.secrets,
-    repoPath: resolve(target.repoPath),
+    repoPath: target.repoPath === undefined ? '' : resolve(target.repoPath),
     branch: target.branch,
     repository: target.repository,
     strategy: target.strategy ?? 'rebase',
@@ -259,6 +315,11 @@ export const targetSchema = z
       apiUrl: target.report.apiUrl?.replace(/\/+$/, ''),
       environment: target.report.environment ?? 'production',
       publicUrl: target.report.publicUrl?.replace(/\/+$/, ''),
+    },
+    fleet: target.hosts && {
+      hosts: target.hosts,
+      rollout: target.rollout ?? 'parallel',
+      hostTimeoutMs: Math.ceil((target.hostTimeout ?? 600) * 1000),
     },
   }));
 

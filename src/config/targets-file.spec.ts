@@ -98,7 +98,11 @@ describe('parseTargetsFile', () => {
       oneTarget('    comand: make'),
       ['hookdeploy.yml:5:5 targets[0].comand: unknown key (did you mean command?)'],
     ],
-    ['an unknown key like no other', oneTarget('    hosts: [a]'), ['hookdeploy.yml:5:5 targets[0].hosts: unknown key']],
+    [
+      'an unknown key like no other',
+      oneTarget('    servers: [a]'),
+      ['hookdeploy.yml:5:5 targets[0].servers: unknown key'],
+    ],
     [
       'a missing id',
       yaml('targets:', '  - secrets: [a]', '    repoPath: /srv/site'),
@@ -375,7 +379,7 @@ describe('didYouMean', () => {
     ['secret', 'secrets'],
     ['stratgy', 'strategy'],
     ['timout', 'timeout'],
-    ['hosts', undefined],
+    ['servers', undefined],
     ['script', undefined],
   ])('guesses %s meant %s', (typo, meant) => {
     expect(didYouMean(typo, TARGET_KEYS)).toBe(meant);

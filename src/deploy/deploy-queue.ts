@@ -10,6 +10,8 @@ import type { ServiceConfig } from '../config/service-config.js';
 import type { Target } from '../domain/target.js';
 import { DeliveriesStore } from '../storage/deliveries.store.js';
 import { DeploymentsStore } from '../storage/deployments.store.js';
+import { DeploymentHostsStore } from '../storage/deployment-hosts.store.js';
+import { FleetRollouts } from '../fleet/fleet-rollout.js';
 import { GroupCommit } from '../storage/group-commit.js';
 import { Retention } from '../storage/retention.js';
 import { TargetStateStore } from '../storage/target-state.store.js';
@@ -63,12 +65,16 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(TargetRegistry) private readonly registry: TargetRegistry,
     @Inject(ConfigService) config: ConfigService<ServiceConfig, true>,
     @Inject(TargetStateStore) targetState: TargetStateStore,
+    @Inject(FleetRollouts) private readonly fleet: FleetRollouts,
+    @Inject(DeploymentHostsStore) hosts: DeploymentHostsStore,
   ) {
     this.deps = {
       deployments,
       deliveries,
       retention,
       runner,
+      fleet,
+      hosts,
       commits,
       slots: new DeploySlots(config.get('maxParallelDeploys', { infer: true })),
       workTrees: new WorkTreeLocks(),
@@ -120,6 +126,7 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
   async beforeApplicationShutdown(): Promise<void> {
     this.accepting = false;
     this.runner.beginShutdown();
+    this.fleet.beginShutdown();
     clearInterval(this.pruneTimer);
     for (const queue of this.queues.values()) queue.stop();
     if ([...this.queues.values(), ...this.retired].some((queue) => queue.running)) {
@@ -138,7 +145,8 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** A target's crash recovery, then its queue, resumed. */
   private async open(target: Target): Promise<void> {
-    await this.recovery.recover(target);
+    // A fleet target has no work tree here: its worker resumes an interrupted rollout itself.
+    if (target.fleet === undefined) await this.recovery.recover(target);
     const queue = new TargetQueue(target.id, () => this.registry.get(target.id), this.deps);
     this.queues.set(target.id, queue);
     queue.start();

@@ -45,6 +45,16 @@ function deployment(changes: Partial<DeploymentSummary> = {}): DeploymentSummary
 const none = { name: null, exists: false };
 
 describe('rollbackRefusal', () => {
+  it('refuses a fleet target: its agents deploy pushes only', () => {
+    const fleetTarget = {
+      ...inPlace,
+      fleet: { hosts: ['web-1'], rollout: 'parallel', hostTimeoutMs: 600_000 },
+    } as Target;
+    expect(rollbackRefusal(deployment(), fleetTarget, none)).toBe(
+      'target "site" is a fleet (hosts): rollback is not available for it',
+    );
+  });
+
   it('accepts a succeeded deployment with its headAfter (in place), or with its release still on disk (release mode)', () => {
     expect(rollbackRefusal(deployment(), inPlace, none)).toBeUndefined();
     expect(rollbackRefusal(deployment(), released, { name: '7-aaaaaaa', exists: true })).toBeUndefined();

@@ -22,6 +22,8 @@ export function rollbackRefusal(
 ): string | undefined {
   const what = `deployment ${source.id}`;
   if (target === undefined) return `${what} belongs to target "${source.target}", which is no longer configured`;
+  // Its agents deploy pushes only: a job names a commit of the branch, never a rollback.
+  if (target.fleet !== undefined) return `target "${target.id}" is a fleet (hosts): rollback is not available for it`;
   if (source.status !== 'succeeded') {
     return `${what} ${source.status === 'failed' ? 'failed' : `is ${source.status}`}: only a succeeded deployment can be rolled back to`;
   }

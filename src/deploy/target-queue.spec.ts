@@ -7,6 +7,7 @@ import type { Stores } from '../storage/stores.js';
 import { WalSync } from '../storage/wal-sync.js';
 import { DeploySlots } from '../targets/deploy-slots.js';
 import { WorkTreeLocks } from '../targets/work-tree-locks.js';
+import type { FleetRollouts } from '../fleet/fleet-rollout.js';
 import type { DeployRunner } from './deploy-runner.js';
 import { TargetQueue } from './target-queue.js';
 
@@ -41,6 +42,9 @@ describe('TargetQueue.accept', () => {
       workTrees: new WorkTreeLocks(),
       historyLimit: 100,
       targetState: stores.targetState,
+      hosts: stores.hosts,
+      // No target here has hosts: the rollouts are never asked.
+      fleet: {} as FleetRollouts,
     });
   });
   afterEach(() => {

@@ -1,12 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { DEFAULT_TARGET_ID, type Target } from '../domain/target.js';
+import type { DeploymentSummary } from '../domain/deployment.js';
 import { deploymentFields } from '../domain/log-fields.js';
 import type { DeliveriesStore } from '../storage/deliveries.store.js';
+import type { DeploymentHostsStore } from '../storage/deployment-hosts.store.js';
 import type { DeploymentsStore } from '../storage/deployments.store.js';
 import type { GroupCommit } from '../storage/group-commit.js';
 import type { Retention } from '../storage/retention.js';
 import type { TargetStateStore } from '../storage/target-state.store.js';
-import type { DeploymentSummary } from '../domain/deployment.js';
 import type { TargetState } from '../domain/target-state.js';
 import type { DeploySlots } from '../targets/deploy-slots.js';
 import type { WorkTreeLocks } from '../targets/work-tree-locks.js';
@@ -18,6 +19,7 @@ import {
   type PushRequest,
 } from './acceptance.js';
 import type { DeployRunner } from './deploy-runner.js';
+import type { FleetRollouts } from '../fleet/fleet-rollout.js';
 import { describe } from './deployment-label.js';
 
 /** What every target's queue shares. */
@@ -26,6 +28,9 @@ export interface TargetQueueDeps {
   deliveries: DeliveriesStore;
   retention: Retention;
   runner: DeployRunner;
+  /** A target with hosts: its agents deploy, the hub rolls out (issue 13). */
+  fleet: FleetRollouts;
+  hosts: DeploymentHostsStore;
   commits: GroupCommit;
   /** MAX_PARALLEL_DEPLOYS, across targets. */
   slots: DeploySlots;
@@ -96,6 +101,8 @@ export class TargetQueue {
     if (waiting !== undefined) deployments.set(waiting, { ref: push.ref, requestedSha: push.sha });
     const deploymentId =
       waiting ?? deployments.insert(target, { trigger: 'push', ref: push.ref, requestedSha: push.sha });
+    // A fleet's host rows are on disk with the deployment, before the 202 (the outbox).
+    if (waiting === undefined) this.insertHosts(deploymentId);
     deliveries.record(target, { ...record, outcome: 'queued', statusCode: 202, deploymentId });
     return { status: 'queued', deploymentId, joined: waiting !== undefined };
   }
@@ -111,10 +118,15 @@ export class TargetQueue {
       // Refused rather than queued behind the pause: "Deploy now" that does not deploy would mislead.
       const state = targetState.get(this.targetId);
       if (state.paused) return new TargetPausedError(this.targetId, state.pausedReason);
-      return (
-        deployments.nextQueuedId(this.targetId) ??
-        deployments.insert(this.targetId, { trigger: 'manual', ref: `refs/heads/${branch}`, requestedSha: null })
-      );
+      const waiting = deployments.nextQueuedId(this.targetId);
+      if (waiting !== undefined) return waiting;
+      const id = deployments.insert(this.targetId, {
+        trigger: 'manual',
+        ref: `refs/heads/${branch}`,
+        requestedSha: null,
+      });
+      this.insertHosts(id);
+      return id;
     });
     if (deploymentId instanceof TargetPausedError) throw deploymentId;
     this.logger.log({
@@ -170,6 +182,11 @@ export class TargetQueue {
     this.logger.log({ msg: `target ${this.targetId} resumed`, target: this.targetId });
     this.start();
     return state;
+  }
+
+  private insertHosts(deploymentId: number): void {
+    const fleet = this.current()?.fleet;
+    if (fleet !== undefined) this.deps.hosts.insertAll(deploymentId, fleet.hosts);
   }
 
   /** On disk before it resolves; a failed write rolls back and becomes a NotRecordedError. */
@@ -235,12 +252,13 @@ export class TargetQueue {
     let afterAnother = false;
     while (this.accepting) {
       const planned = this.current();
-      if (planned === undefined || this.nextToRun() === undefined) return;
+      if (planned === undefined || this.nextToRun(planned) === undefined) return;
       // The work tree first, then a slot: a deploy waiting for another target's deploy on
-      // the same tree must not hold a slot the other targets could use.
-      const unlock = await workTrees.acquire(planned.repoPath);
+      // the same tree must not hold a slot the other targets could use. A fleet's rollout
+      // only waits for its agents: it takes no slot, and locks its target, not a tree.
+      const unlock = await workTrees.acquire(planned.fleet ? `fleet:${this.targetId}` : planned.repoPath);
       try {
-        const release = await slots.acquire();
+        const release = planned.fleet ? () => undefined : await slots.acquire();
         try {
           // Read after the waits: pushes may have joined it, a reload may have changed the target.
           const target = this.current();
@@ -261,10 +279,11 @@ export class TargetQueue {
 
   /** Runs the deployment waiting, if any: `stop` when the store failed. */
   private async runNext(target: Target, afterAnother: boolean): Promise<'ran' | 'none' | 'stop'> {
-    const next = this.nextToRun();
+    const next = this.nextToRun(target);
     if (!next) return 'none';
     try {
-      await this.deps.runner.run(target, next, afterAnother);
+      if (target.fleet) await this.deps.fleet.run(target, next);
+      else await this.deps.runner.run(target, next, afterAnother);
       return 'ran';
     } catch (error) {
       // run() records its own failures; reaching here means the store itself failed.
@@ -276,9 +295,18 @@ export class TargetQueue {
     }
   }
 
-  /** A waiting rollback first, even while paused (it is what the pause protects); then, unless paused, the waiting push deployment. */
-  private nextToRun(): DeploymentSummary | undefined {
+  /**
+   * What runs next. For a fleet target first a deployment still `running`: this worker runs
+   * one deployment at a time, so a running one it finds was left by a hub that died
+   * mid-rollout, and it resumes. Then a waiting rollback, even while paused (it is what the
+   * pause protects); then, unless paused, the waiting push deployment.
+   */
+  private nextToRun(target: Target): DeploymentSummary | undefined {
     const { deployments, targetState } = this.deps;
+    if (target.fleet) {
+      const [interrupted] = deployments.running(this.targetId);
+      if (interrupted) return interrupted;
+    }
     const rollback = deployments.waitingRollback(this.targetId);
     if (rollback !== undefined) return rollback;
     return targetState.isPaused(this.targetId) ? undefined : deployments.nextQueued(this.targetId);

@@ -1,3 +1,6 @@
+import { FleetRollouts } from '../fleet/fleet-rollout.js';
+import type { DeploymentHost } from '../domain/deployment-host.js';
+import { DeploymentHostsStore } from '../storage/deployment-hosts.store.js';
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AdminGuard } from '../auth/admin.guard.js';
@@ -26,6 +29,8 @@ export class DeploymentsController {
     @Inject(DeployQueue) private readonly queue: DeployQueue,
     @Inject(TargetRegistry) private readonly registry: TargetRegistry,
     @Inject(DeployRunner) private readonly runner: DeployRunner,
+    @Inject(DeploymentHostsStore) private readonly hosts: DeploymentHostsStore,
+    @Inject(FleetRollouts) private readonly fleet: FleetRollouts,
     @Inject(DeploymentEvents) private readonly events: DeploymentEvents,
     @Inject(EventStreams) private readonly streams: EventStreams,
   ) {}
@@ -118,15 +123,18 @@ export class DeploymentsController {
   }
 
   @Get(':id')
-  get(@Param('id') rawId: string): Deployment {
-    return this.find(rawId);
+  get(@Param('id') rawId: string): Deployment & { hosts?: DeploymentHost[] } {
+    const deployment = this.find(rawId);
+    // A fleet deployment (issue 13) lists what each host did.
+    const hosts = this.hosts.list(deployment.id);
+    return hosts.length > 0 ? { ...deployment, hosts } : deployment;
   }
 
   @Get(':id/log')
   log(@Param('id') rawId: string, @Res({ passthrough: true }) res: Response): string {
     const deployment = this.find(rawId);
     res.type('text/plain; charset=utf-8');
-    return this.runner.liveLog(deployment.id) ?? deployment.log;
+    return this.runner.liveLog(deployment.id) ?? this.fleet.liveLog(deployment.id) ?? deployment.log;
   }
 
   /**
@@ -156,7 +164,7 @@ export class DeploymentsController {
       },
     });
     stream.onClose(unsubscribe);
-    const sofar = this.runner.liveLog(deployment.id) ?? log;
+    const sofar = this.runner.liveLog(deployment.id) ?? this.fleet.liveLog(deployment.id) ?? log;
     if (sofar !== '') stream.sendCatchUp('log', sofar);
     stream.send('status', JSON.stringify(summary));
   }

@@ -1,3 +1,4 @@
+import { fleetTreeStatus } from '../fleet/fleet-tree-status.js';
 import { Controller, Get, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
 import { AdminGuard } from '../auth/admin.guard.js';
@@ -60,8 +61,9 @@ export class TargetsController {
   list(): Promise<TargetView[]> {
     return Promise.all(
       this.registry.all().map(async (target): Promise<TargetView> => {
+        // A fleet target has no work tree on the hub: its agents have them.
         const [tree, current] = await Promise.all([
-          workTreeStatus(this.gits.for(target.repoPath)),
+          target.fleet ? fleetTreeStatus(target) : workTreeStatus(this.gits.for(target.repoPath)),
           currentRelease(target),
         ]);
         const [lastDeployment] = this.deployments.list({ target: target.id, limit: 1 });

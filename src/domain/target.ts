@@ -13,7 +13,7 @@ export interface Target {
   forge: ForgeName;
   /** One or more; a delivery is authentic when any matches (rotation: the newest first). */
   secrets: readonly string[];
-  /** Absolute path of the work tree. */
+  /** Absolute path of the work tree; '' for a fleet target on the hub (its hosts have the work trees). */
   repoPath: string;
   /** Only pushes to `refs/heads/<branch>` deploy. */
   branch: string;
@@ -26,6 +26,20 @@ export interface Target {
   release?: ReleaseSettings;
   /** Status back to the forge (config file only); absent: nothing is reported. */
   report?: ReportSettings;
+  /** A fleet (config file only, the hub's side): the agents deploy; absent: this process deploys. */
+  fleet?: FleetSettings;
+}
+
+export type Rollout = 'parallel' | 'rolling';
+
+/** `hosts`, `rollout`, `hostTimeout` of a hub's target: each host's agent deploys its own work tree. */
+export interface FleetSettings {
+  /** Agent names (AGENT_HOST), in rollout order; same pattern as a target id. */
+  hosts: readonly string[];
+  /** `parallel`: all at once; `rolling`: one after another, the first failure skips the rest. */
+  rollout: Rollout;
+  /** A host not finished this long after its job reached Redis is `failed` ("host offline" if it never started). */
+  hostTimeoutMs: number;
 }
 
 export type DeployMode = 'in-place' | 'release';

@@ -1,3 +1,4 @@
+import { fleetTreeStatus } from '../fleet/fleet-tree-status.js';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { GitServices } from '../git/git-services.js';
@@ -20,7 +21,8 @@ export class HealthController {
   async check(@Res({ passthrough: true }) res: Response): Promise<object> {
     const targets = await Promise.all(
       this.registry.all().map(async (target) => {
-        const tree = await workTreeStatus(this.gits.for(target.repoPath));
+        // A fleet target has no work tree on the hub: its agents have them.
+        const tree = target.fleet ? fleetTreeStatus(target) : await workTreeStatus(this.gits.for(target.repoPath));
         return { id: target.id, status: tree.status, branch: tree.branch, head: tree.head };
       }),
     );

@@ -141,4 +141,12 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (deployment_id, host)
   );
   `,
+  // 6: the fleet's outbox (issue 13). A host row is its own outbox entry: `job_id` is set once
+  // the job is in Redis (`dispatched_at`), `sha` is the commit that job carries (a push that
+  // joins a waiting deployment changes the commit: a host handed the old one is handed again).
+  `
+  ALTER TABLE deployment_hosts ADD COLUMN sha TEXT;
+  ALTER TABLE deployment_hosts ADD COLUMN job_id TEXT;
+  ALTER TABLE deployment_hosts ADD COLUMN dispatched_at TEXT;
+  `,
 ];

@@ -2,6 +2,7 @@ import type { Provider } from '@nestjs/common';
 import { DeploymentEvents } from '../events/deployment-events.js';
 import { ActivityStore } from './activity.store.js';
 import { DeliveriesStore } from './deliveries.store.js';
+import { DeploymentHostsStore } from './deployment-hosts.store.js';
 import { DeploymentLogsStore } from './deployment-logs.store.js';
 import { DeploymentsStore } from './deployments.store.js';
 import { GroupCommit } from './group-commit.js';
@@ -39,6 +40,7 @@ export const STORE_PROVIDERS: Provider[] = [
   fromStores(ActivityStore, 'activity'),
   fromStores(Retention, 'retention'),
   fromStores(TargetStateStore, 'targetState'),
+  fromStores(DeploymentHostsStore, 'hosts'),
   { provide: WalSync, inject: [DATABASE], useFactory: (db: Db) => new WalSync(db) },
   GroupCommit,
 ];
@@ -53,5 +55,6 @@ export const STORE_EXPORTS = [
   ActivityStore,
   Retention,
   TargetStateStore,
+  DeploymentHostsStore,
   GroupCommit,
 ];

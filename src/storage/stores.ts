@@ -1,5 +1,6 @@
 import { ActivityStore } from './activity.store.js';
 import { DeliveriesStore } from './deliveries.store.js';
+import { DeploymentHostsStore } from './deployment-hosts.store.js';
 import { DeploymentLogsStore } from './deployment-logs.store.js';
 import { DeploymentsStore } from './deployments.store.js';
 import type { Db } from './open-database.js';
@@ -18,6 +19,8 @@ export interface Stores {
   activity: ActivityStore;
   retention: Retention;
   targetState: TargetStateStore;
+  /** A fleet deployment's hosts (issue 13). */
+  hosts: DeploymentHostsStore;
 }
 
 /**
@@ -37,5 +40,6 @@ export function createStores(db: Db, listener?: StatusListener): Stores {
     activity: new ActivityStore(statements),
     retention: new Retention(statements, transactions),
     targetState: new TargetStateStore(statements),
+    hosts: new DeploymentHostsStore(statements),
   };
 }

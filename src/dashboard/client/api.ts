@@ -21,6 +21,20 @@ export interface Deployment {
   log?: string;
   /** A rollback's deployment whose commit (or release) it returns to; absent for the other triggers. */
   rollbackOf?: number;
+  /** A fleet deployment's hosts (issue 13); absent otherwise. */
+  hosts?: DeploymentHost[];
+}
+
+/** What one host of a fleet deployment did. */
+export interface DeploymentHost {
+  host: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped';
+  headBefore: string | null;
+  headAfter: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+  log: string;
 }
 
 /** Branch and repository are the only target's; null when there are several (each is in `Target`). */

@@ -1,6 +1,7 @@
 /** One deployment: every field, and its log streaming live over Server-Sent Events until it finishes. */
 import { ApiError, eventsUrl, getDeployment, isFinished, type Deployment } from './api.js';
 import type { TargetContext } from './list.js';
+import { HostsView } from './hosts.js';
 import { commitLink, durationElement, h, relativeTimeElement, setText, statusBadge, tickTimes } from './dom.js';
 import { rolledBackInWords, triggerLabel } from './format.js';
 
@@ -30,6 +31,9 @@ export class DeploymentDetail {
   });
   private error = h('p', { class: 'detail-error', 'data-testid': 'detail-error', role: 'alert' });
   private actions = h('div', { class: 'detail-actions' });
+  /** A fleet deployment's hosts, read again at each status event (they are not in the event). */
+  private hosts = new HostsView();
+  private hostsRead: Promise<void> | undefined;
 
   constructor(
     private readonly pane: HTMLElement,
@@ -62,6 +66,7 @@ export class DeploymentDetail {
       this.error,
       this.actions,
       this.fields,
+      this.hosts.element,
       h(
         'div',
         { class: 'log-head' },
@@ -86,6 +91,7 @@ export class DeploymentDetail {
     }
     if (generation !== this.generation) return;
     this.update(deployment);
+    this.hosts.render(deployment.hosts, this.hooks.repositoryUrl(deployment.target));
     if (isFinished(deployment.status)) {
       this.append(deployment.log ?? '');
       setText(this.live, '');
@@ -120,6 +126,7 @@ export class DeploymentDetail {
       const deployment = JSON.parse((event as MessageEvent<string>).data) as Deployment;
       this.update(deployment);
       this.hooks.changed();
+      this.readHosts(id, generation);
       if (isFinished(deployment.status)) {
         // The server ends the stream after the final status; EventSource would reconnect forever.
         source.close();
@@ -131,6 +138,17 @@ export class DeploymentDetail {
       // CLOSED means the server refused the stream (signed out, gone); otherwise EventSource retries by itself.
       setText(this.live, source.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting…');
     });
+  }
+
+  /** One read at a time: a rollout's burst of status events costs one request each time it is free. */
+  private readHosts(id: number, generation: number): void {
+    this.hostsRead ??= getDeployment(id)
+      .then((deployment) => {
+        if (generation === this.generation)
+          this.hosts.render(deployment.hosts, this.hooks.repositoryUrl(deployment.target));
+      })
+      .catch(() => undefined)
+      .finally(() => (this.hostsRead = undefined));
   }
 
   private append(chunk: string): void {
