@@ -3,6 +3,8 @@ import { ConfigModule } from '@nestjs/config';
 import type { ServiceConfig } from '../../config/service-config.js';
 import { DeployRunner } from '../../deploy/deploy-runner.js';
 import { DeploymentRecovery } from '../../deploy/deployment-recovery.js';
+import { ReleaseDeploy } from '../../deploy/release-deploy.js';
+import { RELEASE_STEPS } from '../../deploy/release-steps.provider.js';
 import { EventsModule } from '../../events/events.module.js';
 import { GitModule } from '../../git/git.module.js';
 import { StorageModule, type OpenStorage } from '../../storage/storage.module.js';
@@ -30,6 +32,9 @@ export class AgentModule {
       providers: [
         { provide: AGENT_SETTINGS, useValue: settings },
         DeployRunner,
+        // Release mode works on an agent as on a single host.
+        ReleaseDeploy,
+        RELEASE_STEPS,
         DeploymentRecovery,
         AgentDeployments,
         AgentWorker,
