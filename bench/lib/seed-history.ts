@@ -32,7 +32,9 @@ export function seedHistory(dataDir: string, shape: HistoryShape): void {
     db.pragma('cache_size = -262144');
     // The indexes are built once at the end, from sorted rows, rather than grown row by row.
     const indexes = db
-      .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('deployments', 'deliveries')")
+      .prepare(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('deployments', 'deliveries')",
+      )
       .all() as { name: string; sql: string }[];
     for (const { name } of indexes) db.exec(`DROP INDEX ${name}`);
     const insertDeployment = db.prepare(
@@ -56,16 +58,36 @@ export function seedHistory(dataDir: string, shape: HistoryShape): void {
         const at = new Date(start + id * 60_000).toISOString();
         const sha = id.toString(16).padStart(40, '0');
         const failed = id % 10 === 0;
-        insertDeployment.run(id, target, failed ? 'failed' : 'succeeded', sha, sha, failed ? null : sha, at, at, at,
-          failed ? 'deploy command exited with code 2' : null);
+        insertDeployment.run(
+          id,
+          target,
+          failed ? 'failed' : 'succeeded',
+          sha,
+          sha,
+          failed ? null : sha,
+          at,
+          at,
+          at,
+          failed ? 'deploy command exited with code 2' : null,
+        );
         insertLog.run(id, LOG);
         // The journal's other rows that came before this deployment's pushes.
-        const others = Math.floor((unattached * id) / shape.deployments) - Math.floor((unattached * (id - 1)) / shape.deployments);
+        const others =
+          Math.floor((unattached * id) / shape.deployments) - Math.floor((unattached * (id - 1)) / shape.deployments);
         for (let i = 0; i < others; i += 1) {
           delivered += 1;
           const ping = delivered % 10 === 0;
-          insertDelivery.run(target, `other-${delivered}`, ping ? 'ping' : 'push', at, ping ? 'pong' : 'ignored',
-            ping ? null : 'push to refs/heads/feature, deploying refs/heads/main', 200, null, null);
+          insertDelivery.run(
+            target,
+            `other-${delivered}`,
+            ping ? 'ping' : 'push',
+            at,
+            ping ? 'pong' : 'ignored',
+            ping ? null : 'push to refs/heads/feature, deploying refs/heads/main',
+            200,
+            null,
+            null,
+          );
         }
         insertDelivery.run(target, `push-${id}-a`, 'push', at, 'queued', null, 202, sha, id);
         insertDelivery.run(target, `push-${id}-b`, 'push', at, 'queued', null, 202, sha, id);

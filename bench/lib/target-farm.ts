@@ -43,16 +43,18 @@ export class TargetFarm {
 
   /** The first `count` targets (all by default) as a targets file; `extra` adds YAML lines to each. */
   async writeConfig(name: string, count = this.targets.length, extra: readonly string[] = []): Promise<string> {
-    const blocks = this.targets.slice(0, count).map((target) =>
-      [
-        `  - id: ${target.id}`,
-        '    forge: github',
-        `    secrets: [${JSON.stringify(target.secret)}]`,
-        `    repoPath: ${JSON.stringify(target.repoPath)}`,
-        ...extra.map((line) => `    ${line}`),
-        '',
-      ].join('\n'),
-    );
+    const blocks = this.targets
+      .slice(0, count)
+      .map((target) =>
+        [
+          `  - id: ${target.id}`,
+          '    forge: github',
+          `    secrets: [${JSON.stringify(target.secret)}]`,
+          `    repoPath: ${JSON.stringify(target.repoPath)}`,
+          ...extra.map((line) => `    ${line}`),
+          '',
+        ].join('\n'),
+      );
     const path = join(this.root, name);
     await writeFile(path, `targets:\n${blocks.join('')}`);
     return path;

@@ -34,7 +34,10 @@ export async function bootTimed(env: Record<string, string>, cwd: string, timeou
   try {
     const { port, at } = await new Promise<{ port: number; at: number }>((resolve, reject) => {
       let pending = '';
-      const timer = setTimeout(() => reject(new Error(`no listening line in ${timeoutMs} ms:\n${service.text()}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no listening line in ${timeoutMs} ms:\n${service.text()}`)),
+        timeoutMs,
+      );
       const look = (data: Buffer): void => {
         const at = performance.now();
         pending += data.toString();

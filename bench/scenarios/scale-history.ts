@@ -41,7 +41,10 @@ export async function scaleHistory(): Promise<Record<string, number>> {
     seedHistory(seeded, { targets: farm.targets.map((target) => target.id), ...BIG_HISTORY });
     const figures: Record<string, number> = { historySeedMs: round(performance.now() - seedStarted, 0) };
 
-    const empty = await bootTimed({ HOOKDEPLOY_CONFIG: config, DATA_DIR: join(root, 'empty'), HISTORY_LIMIT: KEEP_ALL }, root);
+    const empty = await bootTimed(
+      { HOOKDEPLOY_CONFIG: config, DATA_DIR: join(root, 'empty'), HISTORY_LIMIT: KEEP_ALL },
+      root,
+    );
     figures.historyEmptyBootMs = round(empty.bootMs, 0);
     await empty.stop();
 
@@ -89,7 +92,12 @@ async function listTimes(service: BootedService, prefix: string): Promise<Record
  * the service logged the end of the prune, plus one second. A ping sent while the event
  * loop is held by a delete waits for it: the slowest answer is the pause the forge sees.
  */
-async function pruneBacklog(farm: TargetFarm, config: string, dataDir: string, root: string): Promise<Record<string, number>> {
+async function pruneBacklog(
+  farm: TargetFarm,
+  config: string,
+  dataDir: string,
+  root: string,
+): Promise<Record<string, number>> {
   const t1 = farm.target('t1');
   const answers: (Answer & { sentAt: number })[] = [];
   let port = 0;

@@ -47,6 +47,8 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly retired = new Set<TargetQueue>();
   private readonly deps: TargetQueueDeps;
   private pruneTimer: NodeJS.Timeout | undefined;
+  /** The boot's or the timer's prune while it runs (in batches, between requests): never two at once. */
+  private pruning: Promise<void> | undefined;
   private accepting = true;
 
   constructor(
@@ -71,7 +73,11 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
     };
   }
 
-  /** Before the server listens: settle what a previous process left, then resume every queue. */
+  /**
+   * Before the server listens: settle what a previous process left, then resume every
+   * queue. The first prune starts here and goes on while the server answers (a backlog of
+   * a million rows takes seconds, in batches that each hold the event loop a few ms).
+   */
   async onApplicationBootstrap(): Promise<void> {
     for (const target of this.registry.all()) await this.open(target);
     this.pruneAll();
@@ -100,6 +106,8 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
     this.accepting = false;
     this.runner.beginShutdown();
     clearInterval(this.pruneTimer);
+    this.retention.stop();
+    await this.pruning;
     for (const queue of this.queues.values()) queue.stop();
     if ([...this.queues.values(), ...this.retired].some((queue) => queue.running)) {
       this.logger.log('shutting down: waiting for the running deployments to finish');
@@ -152,11 +160,16 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private pruneAll(): void {
-    try {
-      const pruned = this.retention.pruneAll(this.deps.historyLimit);
-      if (pruned > 0) this.logger.log(`history: pruned ${pruned} deployment(s) beyond HISTORY_LIMIT`);
-    } catch (error) {
-      this.logger.error(`history: pruning failed: ${(error as Error).message}`);
-    }
+    this.pruning ??= this.retention
+      .pruneAll(this.deps.historyLimit)
+      .then(
+        (pruned) => {
+          if (pruned > 0) this.logger.log(`history: pruned ${pruned} deployment(s) beyond HISTORY_LIMIT`);
+        },
+        (error: unknown) => this.logger.error(`history: pruning failed: ${(error as Error).message}`),
+      )
+      .finally(() => {
+        this.pruning = undefined;
+      });
   }
 }

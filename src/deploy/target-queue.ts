@@ -183,7 +183,7 @@ export class TargetQueue {
       } finally {
         unlock();
       }
-      this.prune();
+      await this.prune();
     }
   }
 
@@ -205,9 +205,9 @@ export class TargetQueue {
   }
 
   // Off the request path: between deployments, never while a delivery is answered.
-  private prune(): void {
+  private async prune(): Promise<void> {
     try {
-      const pruned = this.deps.retention.prune(this.targetId, this.deps.historyLimit);
+      const pruned = await this.deps.retention.prune(this.targetId, this.deps.historyLimit);
       if (pruned > 0)
         this.logger.log(`history${this.forTarget()}: pruned ${pruned} deployment(s) beyond HISTORY_LIMIT`);
     } catch (error) {
