@@ -17,12 +17,17 @@ export interface BootedService {
  * that says it listens. The line is caught on the output's own `data` events, not polled,
  * so the figure has no polling step in it.
  */
-export async function bootTimed(env: Record<string, string>, cwd: string, timeoutMs = 120_000): Promise<BootedService> {
+export async function bootTimed(
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs = 120_000,
+  extraNodeArgs: readonly string[] = [],
+): Promise<BootedService> {
   const started = performance.now();
   const service = ServiceProcess.start(
     { PORT: '0', HOST: '127.0.0.1', ADMIN_TOKEN: TOKEN, NODE_ENV: 'production', ...env },
     cwd,
-    benchNodeArgs(),
+    [...benchNodeArgs(), ...extraNodeArgs],
   );
   let stopped = false;
   const stop = async (): Promise<void> => {
