@@ -15,6 +15,7 @@ const KEEP_ALL = '1000000';
 /** The default HISTORY_LIMIT: on the seeded file, 90% of the deployments and 99% of the journal go. */
 const PRUNE_TO = '1000';
 const GETS = 300;
+const ROUND = 50;
 const PING_GAP_MS = 10;
 /** How long the pings go on after the prune, as the control. */
 const CONTROL_MS = 5000;
@@ -25,12 +26,14 @@ const LISTS = {
   Deliveries: '/deliveries?limit=50',
   DeploymentsOfTarget: '/deployments?limit=50&target=t3',
   DeliveriesOfTarget: '/deliveries?limit=50&target=t3',
+  // Not in the issue: the dashboard's poll, without the logs (one write instead of one per item).
+  DeploymentsNoLog: '/deployments?limit=50&log=false',
 } as const;
 
 /**
  * Issue 12, "How the cost grows": a history of 100,000 deployments and 1,000,000
  * deliveries over 10 targets (seedHistory). The boot over it (against an empty file), the
- * p99 of the four lists, and HISTORY_LIMIT=1000 pruning that backlog: how long until the
+ * p99 of the four lists (against the same shape at 1%, side by side), and HISTORY_LIMIT=1000 pruning that backlog: how long until the
  * webhook answers, and how slow a signed ping gets while the prune runs.
  */
 export async function scaleHistory(): Promise<Record<string, number>> {
@@ -50,15 +53,31 @@ export async function scaleHistory(): Promise<Record<string, number>> {
     figures.historyEmptyBootMs = round(empty.bootMs, 0);
     await empty.stop();
 
-    const full = await bootTimed(
-      { HOOKDEPLOY_CONFIG: config, DATA_DIR: await copyOf(seeded, root, 'full'), HISTORY_LIMIT: KEEP_ALL },
+    // The control: the same shape at 1% (1,000 deployments, 10,000 deliveries), served side by side.
+    const seededSmall = join(root, 'seeded-small');
+    seedHistory(seededSmall, {
+      targets: farm.targets.map((target) => target.id),
+      deployments: BIG_HISTORY.deployments / 100,
+      deliveries: BIG_HISTORY.deliveries / 100,
+    });
+    const small = await bootTimed(
+      { HOOKDEPLOY_CONFIG: config, DATA_DIR: await copyOf(seededSmall, root, 'small'), HISTORY_LIMIT: KEEP_ALL },
       root,
     );
     try {
-      figures.historyBootMs = round(full.bootMs, 0);
-      Object.assign(figures, await listTimes(full, 'history'));
+      figures.historySmallBootMs = round(small.bootMs, 0);
+      const full = await bootTimed(
+        { HOOKDEPLOY_CONFIG: config, DATA_DIR: await copyOf(seeded, root, 'full'), HISTORY_LIMIT: KEEP_ALL },
+        root,
+      );
+      try {
+        figures.historyBootMs = round(full.bootMs, 0);
+        Object.assign(figures, await pairedListTimes(full, small));
+      } finally {
+        await full.stop();
+      }
     } finally {
-      await full.stop();
+      await small.stop();
     }
 
     Object.assign(figures, await pruneBacklog(farm, config, await copyOf(seeded, root, 'prune'), root));
@@ -74,6 +93,28 @@ async function copyOf(seeded: string, root: string, name: string): Promise<strin
   await mkdir(dir, { recursive: true });
   await copyFile(join(seeded, DATABASE_FILE), join(dir, DATABASE_FILE));
   return dir;
+}
+
+/**
+ * Each list on the big history and on the control, in alternating rounds of 50 GETs (300
+ * each in all): a change in the machine's load hits both alike, so what differs is the size.
+ */
+async function pairedListTimes(big: BootedService, small: BootedService): Promise<Record<string, number>> {
+  const figures: Record<string, number> = {};
+  for (const [name, path] of Object.entries(LISTS)) {
+    const times = { big: [] as number[], small: [] as number[] };
+    await timeGets(`${big.base}${path}`, 20);
+    await timeGets(`${small.base}${path}`, 20);
+    for (let round = 0; round < GETS / ROUND; round += 1) {
+      times.big.push(...(await timeGets(`${big.base}${path}`, ROUND)));
+      times.small.push(...(await timeGets(`${small.base}${path}`, ROUND)));
+    }
+    figures[`history${name}P50Ms`] = round(percentile(times.big, 50), 2);
+    figures[`history${name}P99Ms`] = round(percentile(times.big, 99), 2);
+    figures[`historySmall${name}P50Ms`] = round(percentile(times.small, 50), 2);
+    figures[`historySmall${name}P99Ms`] = round(percentile(times.small, 99), 2);
+  }
+  return figures;
 }
 
 /** p99 (and median) of each list over GETS requests, after a warm-up of 20. */
