@@ -1,7 +1,7 @@
 // Loaded into the service by the accept-rate scenario (node --import): counts and times
 // every FileHandle.sync() (WalSync's fsync of the WAL, the one fsync a 202 waits for) and
 // writes the running totals to $FSYNC_PROBE_OUT four times a second. Measurement only.
-import { open, writeFile } from 'node:fs/promises';
+import { open, rename, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { setInterval } from 'node:timers';
 import process from 'node:process';
@@ -25,5 +25,7 @@ if (out) {
       totals.totalMs += performance.now() - started;
     }
   };
-  setInterval(() => void writeFile(out, JSON.stringify(totals)).catch(() => undefined), 250).unref();
+  // Written aside, then renamed: the reader never sees half a file.
+  const write = () => writeFile(`${out}.next`, JSON.stringify(totals)).then(() => rename(`${out}.next`, out));
+  setInterval(() => void write().catch(() => undefined), 250).unref();
 }
