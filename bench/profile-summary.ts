@@ -21,14 +21,28 @@ const GROUPS: [name: string, test: (fn: string, url: string) => boolean][] = [
   ['idle', (fn) => fn === '(idle)'],
   ['garbage collection', (fn) => fn === '(garbage collector)'],
   ['V8 and native, unattributed', (fn) => fn === '(program)'],
-  ['SQLite (better-sqlite3)', (fn, url) => url.includes('better-sqlite3') || /^(run|all|get|exec|prepare|transaction)$/.test(fn) && url === ''],
+  [
+    'SQLite (better-sqlite3)',
+    (fn, url) => url.includes('better-sqlite3') || (/^(run|all|get|exec|prepare|transaction)$/.test(fn) && url === ''),
+  ],
   ['logging (pino)', (_fn, url) => /pino|sonic-boom|escape-control/.test(url)],
-  ['HMAC and hashes', (fn, url) => url.includes('internal/crypto') || /^(digest|update|createHmac|timingSafeEqual)$/.test(fn)],
+  [
+    'HMAC and hashes',
+    (fn, url) => url.includes('internal/crypto') || /^(digest|update|createHmac|timingSafeEqual)$/.test(fn),
+  ],
   ['JSON', (fn) => fn === 'parse' || fn === 'stringify'],
   ['Nest', (_fn, url) => url.includes('@nestjs')],
-  ['Express and its router', (_fn, url) => /node_modules\/(express|router|body-parser|finalhandler|send|path-to-regexp|qs)\//.test(url)],
+  [
+    'Express and its router',
+    (_fn, url) => /node_modules\/(express|router|body-parser|finalhandler|send|path-to-regexp|qs)\//.test(url),
+  ],
   ['hookdeploy', (_fn, url) => url.includes('/dist/')],
-  ['Node HTTP and sockets', (_fn, url) => /node:(_http|http|net|internal\/(http|stream|streams|net))|_http_/.test(url) || url.startsWith('node:internal/stream')],
+  [
+    'Node HTTP and sockets',
+    (_fn, url) =>
+      /node:(_http|http|net|internal\/(http|stream|streams|net))|_http_/.test(url) ||
+      url.startsWith('node:internal/stream'),
+  ],
   ['other node: internals', (_fn, url) => url.startsWith('node:')],
   ['other dependencies', (_fn, url) => url.includes('node_modules')],
   ['native, other', () => true],
