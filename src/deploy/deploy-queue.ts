@@ -106,7 +106,8 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
     this.accepting = false;
     this.runner.beginShutdown();
     clearInterval(this.pruneTimer);
-    this.retention.stop();
+    // Every prune under way (the boot's, the timer's, the targets') ends after its batch.
+    await this.retention.stop();
     await this.pruning;
     for (const queue of this.queues.values()) queue.stop();
     if ([...this.queues.values(), ...this.retired].some((queue) => queue.running)) {

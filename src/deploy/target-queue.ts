@@ -35,6 +35,8 @@ export class TargetQueue {
   private readonly logger = new Logger('Deploy');
   private worker: Promise<void> | undefined;
   private accepting = true;
+  /** A prune of this target is under way (see prune()). */
+  private pruning = false;
 
   /** `current()`: the target as configured now (a reload may change it), undefined once removed. */
   constructor(
@@ -183,7 +185,7 @@ export class TargetQueue {
       } finally {
         unlock();
       }
-      await this.prune();
+      this.prune();
     }
   }
 
@@ -204,15 +206,25 @@ export class TargetQueue {
     }
   }
 
-  // Off the request path: between deployments, never while a delivery is answered.
-  private async prune(): Promise<void> {
-    try {
-      const pruned = await this.deps.retention.prune(this.targetId, this.deps.historyLimit);
-      if (pruned > 0)
-        this.logger.log(`history${this.forTarget()}: pruned ${pruned} deployment(s) beyond HISTORY_LIMIT`);
-    } catch (error) {
-      this.logger.error(`history: pruning failed: ${(error as Error).message}`);
-    }
+  /**
+   * Off the request path, and not awaited by the worker: a backlog (HISTORY_LIMIT lowered)
+   * takes minutes in batches, and the next deployment must not wait for it. One at a time.
+   */
+  private prune(): void {
+    if (this.pruning) return;
+    this.pruning = true;
+    void this.deps.retention
+      .prune(this.targetId, this.deps.historyLimit)
+      .then(
+        (pruned) => {
+          if (pruned > 0)
+            this.logger.log(`history${this.forTarget()}: pruned ${pruned} deployment(s) beyond HISTORY_LIMIT`);
+        },
+        (error: unknown) => this.logger.error(`history: pruning failed: ${(error as Error).message}`),
+      )
+      .finally(() => {
+        this.pruning = false;
+      });
   }
 
   /** Env-only mode's lines stay as they were: its one target goes without saying. */

@@ -85,3 +85,17 @@ it('pruneAll finds the targets through their indexes, without reading every row 
   }
   expect(s.db.prepare('SELECT delivery_id FROM deliveries WHERE target = ?').pluck().all('gone')).toEqual(['g1']);
 });
+
+it('stop() ends a prune under way after its current batch, and resolves once it has (shutdown, before the database closes)', async () => {
+  backlog(3 * PRUNE_BATCH.journalRows);
+  let pruned: number | undefined;
+  const run = s.stores.retention.prune(T, 1).then((n) => (pruned = n));
+  await new Promise((resolve) => setImmediate(resolve));
+  await s.stores.retention.stop();
+  expect(pruned).toBeDefined();
+  const left = [deployments(), unattached()];
+  expect(left[0]).toBeGreaterThan(1);
+  await run;
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  expect([deployments(), unattached()]).toEqual(left);
+});

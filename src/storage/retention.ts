@@ -53,6 +53,8 @@ const DELETE_DELIVERIES = `
  */
 export class Retention {
   private stopped = false;
+  /** The prunes under way: shutdown waits for them before the database closes. */
+  private readonly running = new Set<Promise<number>>();
 
   constructor(
     private readonly statements: PreparedStatements,
@@ -66,7 +68,14 @@ export class Retention {
    * and each batch goes on after the last one's rows: no batch walks again over the rows
    * it keeps (the older deployments' deliveries, interleaved with the journal's).
    */
-  async prune(target: string, limit: number): Promise<number> {
+  prune(target: string, limit: number): Promise<number> {
+    const run = this.pruneTarget(target, limit);
+    this.running.add(run);
+    void run.finally(() => this.running.delete(run)).catch(() => undefined);
+    return run;
+  }
+
+  private async pruneTarget(target: string, limit: number): Promise<number> {
     const beyond = await this.beyondLimit(target, limit);
     const cursor = { deployments: 0, deliveries: 0 };
     let pruned = 0;
@@ -89,9 +98,10 @@ export class Retention {
     return pruned;
   }
 
-  /** At shutdown: a prune under way ends after its current batch (the next run finishes it). */
-  stop(): void {
+  /** At shutdown: every prune under way ends after its current batch (the next start finishes it); resolves once they have. */
+  async stop(): Promise<void> {
     this.stopped = true;
+    await Promise.allSettled([...this.running]);
   }
 
   /**
