@@ -147,4 +147,6 @@ async function main(): Promise<void> {
   process.stdout.write('written to bench/results/history.json\n');
 }
 
-await main();
+// BENCH_ONLY (see bench/run.ts) without `history`: nothing to do here.
+const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
+if (only === undefined || only.includes('history')) await main();

@@ -53,6 +53,8 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly retired = new Set<TargetQueue>();
   private readonly deps: TargetQueueDeps;
   private pruneTimer: NodeJS.Timeout | undefined;
+  /** The boot's or the timer's prune while it runs (in batches, between requests): never two at once. */
+  private pruning: Promise<void> | undefined;
   private accepting = true;
 
   constructor(
@@ -83,7 +85,11 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
     };
   }
 
-  /** Before the server listens: settle what a previous process left, then resume every queue. */
+  /**
+   * Before the server listens: settle what a previous process left, then resume every
+   * queue. The first prune starts here and goes on while the server answers (a backlog of
+   * a million rows takes seconds, in batches that each hold the event loop a few ms).
+   */
   async onApplicationBootstrap(): Promise<void> {
     for (const target of this.registry.all()) await this.open(target);
     this.pruneAll();
@@ -128,6 +134,9 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
     this.runner.beginShutdown();
     this.fleet.beginShutdown();
     clearInterval(this.pruneTimer);
+    // Every prune under way (the boot's, the timer's, the targets') ends after its batch.
+    await this.retention.stop();
+    await this.pruning;
     for (const queue of this.queues.values()) queue.stop();
     if ([...this.queues.values(), ...this.retired].some((queue) => queue.running)) {
       this.logger.log('shutting down: waiting for the running deployments to finish');
@@ -181,11 +190,16 @@ export class DeployQueue implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private pruneAll(): void {
-    try {
-      const pruned = this.retention.pruneAll(this.deps.historyLimit);
-      if (pruned > 0) this.logger.log(`history: pruned ${pruned} deployment(s) beyond HISTORY_LIMIT`);
-    } catch (error) {
-      this.logger.error(`history: pruning failed: ${(error as Error).message}`);
-    }
+    this.pruning ??= this.retention
+      .pruneAll(this.deps.historyLimit)
+      .then(
+        (pruned) => {
+          if (pruned > 0) this.logger.log(`history: pruned ${pruned} deployment(s) beyond HISTORY_LIMIT`);
+        },
+        (error: unknown) => this.logger.error(`history: pruning failed: ${(error as Error).message}`),
+      )
+      .finally(() => {
+        this.pruning = undefined;
+      });
   }
 }

@@ -51,6 +51,8 @@ export class TargetQueue {
   private readonly logger = new Logger('Deploy');
   private worker: Promise<void> | undefined;
   private accepting = true;
+  /** A prune of this target is under way (see prune()). */
+  private pruning = false;
 
   /** `current()`: the target as configured now (a reload may change it), undefined once removed. */
   constructor(
@@ -312,15 +314,25 @@ export class TargetQueue {
     return targetState.isPaused(this.targetId) ? undefined : deployments.nextQueued(this.targetId);
   }
 
-  // Off the request path: between deployments, never while a delivery is answered.
+  /**
+   * Off the request path, and not awaited by the worker: a backlog (HISTORY_LIMIT lowered)
+   * takes minutes in batches, and the next deployment must not wait for it. One at a time.
+   */
   private prune(): void {
-    try {
-      const pruned = this.deps.retention.prune(this.targetId, this.deps.historyLimit);
-      if (pruned > 0)
-        this.logger.log(`history${this.forTarget()}: pruned ${pruned} deployment(s) beyond HISTORY_LIMIT`);
-    } catch (error) {
-      this.logger.error(`history: pruning failed: ${(error as Error).message}`);
-    }
+    if (this.pruning) return;
+    this.pruning = true;
+    void this.deps.retention
+      .prune(this.targetId, this.deps.historyLimit)
+      .then(
+        (pruned) => {
+          if (pruned > 0)
+            this.logger.log(`history${this.forTarget()}: pruned ${pruned} deployment(s) beyond HISTORY_LIMIT`);
+        },
+        (error: unknown) => this.logger.error(`history: pruning failed: ${(error as Error).message}`),
+      )
+      .finally(() => {
+        this.pruning = false;
+      });
   }
 
   /** Env-only mode's lines stay as they were: its one target goes without saying. */

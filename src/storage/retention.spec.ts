@@ -38,13 +38,13 @@ describe('Retention: HISTORY_LIMIT per target', () => {
   const journal = (): string[] =>
     s.db.prepare('SELECT delivery_id FROM deliveries ORDER BY seq').pluck().all() as string[];
 
-  it('keeps the newest `limit` deployments of the target with their deliveries and logs', () => {
+  it('keeps the newest `limit` deployments of the target with their deliveries and logs', async () => {
     const { retention, deployments, deliveries, logs } = s.stores;
     deploymentsWith(['succeeded', 'failed', 'succeeded', 'succeeded', 'failed']);
     for (const id of [1, 2, 3, 4, 5]) logs.save(id, `log ${id}`);
     deliveries.record(T, delivery('d2', 'duplicate', 2));
     deliveries.record(T, delivery('d4', 'duplicate', 4));
-    expect(retention.prune(T, 2)).toBe(3);
+    expect(await retention.prune(T, 2)).toBe(3);
     expect(ids()).toEqual([5, 4]);
     for (const id of [1, 2, 3]) {
       expect(deployments.get(id)).toBeUndefined();
@@ -62,16 +62,16 @@ describe('Retention: HISTORY_LIMIT per target', () => {
     [[], 3],
     [['succeeded'], 3],
     [['succeeded', 'failed', 'succeeded'], 3],
-  ] as [DeploymentStatus[], number][])('prunes nothing from %j with limit %i', (statuses, limit) => {
+  ] as [DeploymentStatus[], number][])('prunes nothing from %j with limit %i', async (statuses, limit) => {
     deploymentsWith(statuses);
-    expect(s.stores.retention.prune(T, limit)).toBe(0);
-    expect(s.stores.retention.pruneAll(limit)).toBe(0);
+    expect(await s.stores.retention.prune(T, limit)).toBe(0);
+    expect(await s.stores.retention.pruneAll(limit)).toBe(0);
     expect(ids()).toHaveLength(statuses.length);
   });
 
-  it('never prunes a queued or running deployment, however old', () => {
+  it('never prunes a queued or running deployment, however old', async () => {
     deploymentsWith(['running', 'queued', 'succeeded', 'failed', 'running', 'succeeded']);
-    expect(s.stores.retention.prune(T, 1)).toBe(2);
+    expect(await s.stores.retention.prune(T, 1)).toBe(2);
     expect(s.stores.deployments.list({ limit: 50 }).map((d) => [d.id, d.status])).toEqual([
       [6, 'succeeded'],
       [5, 'running'],
@@ -82,7 +82,7 @@ describe('Retention: HISTORY_LIMIT per target', () => {
     expect(s.stores.deployments.nextQueued(T)?.id).toBe(2);
   });
 
-  it("keeps the target's newest `limit` deliveries that joined no deployment", () => {
+  it("keeps the target's newest `limit` deliveries that joined no deployment", async () => {
     deploymentsWith(['succeeded']);
     unattached(T, [
       ['u1', 'ignored'],
@@ -91,11 +91,11 @@ describe('Retention: HISTORY_LIMIT per target', () => {
       ['u4', 'ignored'],
       ['u5', 'rejected'],
     ]);
-    expect(s.stores.retention.prune(T, 2)).toBe(0);
+    expect(await s.stores.retention.prune(T, 2)).toBe(0);
     expect(journal()).toEqual(['d1', 'u4', 'u5']);
   });
 
-  it('counts per target: a busy target does not push a quiet one out, and pruning one leaves the other alone', () => {
+  it('counts per target: a busy target does not push a quiet one out, and pruning one leaves the other alone', async () => {
     deploymentsWith(['succeeded', 'succeeded'], OTHER); // 1, 2: the quiet target's, the oldest
     deploymentsWith(['succeeded', 'failed', 'succeeded', 'succeeded']); // 3..6
     unattached(OTHER, [
@@ -107,13 +107,13 @@ describe('Retention: HISTORY_LIMIT per target', () => {
       ['t2', 'pong'],
       ['t3', 'rejected'],
     ]);
-    expect(s.stores.retention.prune(T, 2)).toBe(2);
+    expect(await s.stores.retention.prune(T, 2)).toBe(2);
     expect(ids(T)).toEqual([6, 5]);
     expect(ids(OTHER)).toEqual([2, 1]);
     expect(journal()).toEqual(['d1', 'd2', 'd5', 'd6', 'o1', 'o2', 't2', 't3']);
   });
 
-  it('pruneAll keeps `limit` for every target the database holds, one with only unattached deliveries included', () => {
+  it('pruneAll keeps `limit` for every target the database holds, one with only unattached deliveries included', async () => {
     deploymentsWith(['succeeded', 'failed', 'succeeded'], OTHER); // 1..3
     deploymentsWith(['failed', 'succeeded', 'succeeded']); // 4..6
     unattached('gone', [
@@ -121,7 +121,7 @@ describe('Retention: HISTORY_LIMIT per target', () => {
       ['g2', 'ignored'],
       ['g3', 'ignored'],
     ]);
-    expect(s.stores.retention.pruneAll(2)).toBe(2);
+    expect(await s.stores.retention.pruneAll(2)).toBe(2);
     expect(ids()).toEqual([6, 5, 3, 2]);
     expect(journal()).toEqual(['d2', 'd3', 'd5', 'd6', 'g2', 'g3']);
   });
