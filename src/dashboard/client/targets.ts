@@ -99,6 +99,18 @@ export class TargetList {
         ' of ',
         repository,
       ),
+      // In place there is nothing more to say: the work tree's HEAD below is what serves.
+      target.mode === 'release'
+        ? h(
+            'p',
+            { class: 'target-line target-release', 'data-testid': 'target-release' },
+            h('strong', { 'data-testid': 'target-mode' }, 'release'),
+            ' mode · ',
+            target.current === null
+              ? 'no release yet'
+              : h('span', {}, 'current: ', h('code', { 'data-testid': 'target-current' }, target.current)),
+          )
+        : null,
       target.status === 'ok'
         ? h(
             'p',
