@@ -101,15 +101,7 @@ export class TargetList {
       ),
       // In place there is nothing more to say: the work tree's HEAD below is what serves.
       target.mode === 'release'
-        ? h(
-            'p',
-            { class: 'target-line target-release', 'data-testid': 'target-release' },
-            h('strong', { 'data-testid': 'target-mode' }, 'release'),
-            ' mode · ',
-            target.current === null
-              ? 'no release yet'
-              : h('span', {}, 'current: ', h('code', { 'data-testid': 'target-current' }, target.current)),
-          )
+        ? h('p', { class: 'target-line target-release', 'data-testid': 'target-release' }, ...releaseWords(target))
         : null,
       target.status === 'ok'
         ? h(
@@ -134,4 +126,15 @@ export class TargetList {
         : h('p', { class: 'target-line muted', 'data-testid': 'target-last' }, 'Not deployed yet'),
     );
   }
+}
+
+/** "release mode · current: 12-abc1234" (or "· no release yet"), for a release-mode target's card and header. */
+export function releaseWords(target: Pick<Target, 'current'>): Array<Node | string> {
+  return [
+    h('strong', { 'data-testid': 'target-mode' }, 'release'),
+    ' mode · ',
+    target.current === null
+      ? 'no release yet'
+      : h('span', {}, 'current: ', h('code', { 'data-testid': 'target-current' }, target.current)),
+  ];
 }
