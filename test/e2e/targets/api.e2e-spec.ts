@@ -231,7 +231,7 @@ describe('GET /health in env-only mode', () => {
       status: 'ok',
       branch: 'main',
       head,
-      targets: [{ id: 'default', status: 'ok', branch: 'main', head }],
+      targets: [{ id: 'default', status: 'ok', branch: 'main', head, paused: false }],
     });
   });
 });
