@@ -2,6 +2,7 @@ import { fleetTreeStatus } from '../fleet/fleet-tree-status.js';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { GitServices } from '../git/git-services.js';
+import { TargetStateStore } from '../storage/target-state.store.js';
 import { TargetRegistry } from '../targets/target-registry.js';
 import { workTreeStatus } from '../targets/work-tree-status.js';
 
@@ -9,12 +10,14 @@ import { workTreeStatus } from '../targets/work-tree-status.js';
  * Liveness of what matters: every target's work tree readable. No secrets, no paths, no
  * auth. 503 (same shape) when any target's work tree is unusable. Env-only mode keeps
  * its one target's `branch` and `head` at the top level too, as before targets.
+ * A paused target is healthy: `paused` says so, it does not turn the answer into a 503.
  */
 @Controller('health')
 export class HealthController {
   constructor(
     @Inject(TargetRegistry) private readonly registry: TargetRegistry,
     @Inject(GitServices) private readonly gits: GitServices,
+    @Inject(TargetStateStore) private readonly states: TargetStateStore,
   ) {}
 
   @Get()
@@ -23,7 +26,13 @@ export class HealthController {
       this.registry.all().map(async (target) => {
         // A fleet target has no work tree on the hub: its agents have them.
         const tree = target.fleet ? fleetTreeStatus(target) : await workTreeStatus(this.gits.for(target.repoPath));
-        return { id: target.id, status: tree.status, branch: tree.branch, head: tree.head };
+        return {
+          id: target.id,
+          status: tree.status,
+          branch: tree.branch,
+          head: tree.head,
+          paused: this.pausedOrNull(target.id),
+        };
       }),
     );
     const broken = targets.filter((target) => target.status !== 'ok');
@@ -42,5 +51,14 @@ export class HealthController {
         : {}),
       targets,
     };
+  }
+
+  /** Liveness must not hang on the history: when it cannot be read, "unknown" (null) rather than a 500. */
+  private pausedOrNull(target: string): boolean | null {
+    try {
+      return this.states.isPaused(target);
+    } catch {
+      return null;
+    }
   }
 }
