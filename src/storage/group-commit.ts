@@ -12,7 +12,8 @@ type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
 
 /**
  * Commits the writes asked for during one turn of the event loop in one transaction,
- * then makes them durable with one fsync of the WAL on the thread pool. Each caller
+ * then makes them durable with an fsync of the WAL on the thread pool (WalSync runs one
+ * at a time; the transactions committed meanwhile share the next). Each caller
  * resolves only once its own write is on disk (a 202 survives a power cut), yet the
  * event loop never waits for the disk: 50 deliveries arriving together used to queue
  * behind 50 fsyncs done inside the commits, tens of milliseconds each while git wrote.
