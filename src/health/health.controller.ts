@@ -2,6 +2,7 @@ import { fleetTreeStatus } from '../fleet/fleet-tree-status.js';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { GitServices } from '../git/git-services.js';
+import { DeploymentHostsStore } from '../storage/deployment-hosts.store.js';
 import { TargetRegistry } from '../targets/target-registry.js';
 import { workTreeStatus } from '../targets/work-tree-status.js';
 
@@ -15,14 +16,19 @@ export class HealthController {
   constructor(
     @Inject(TargetRegistry) private readonly registry: TargetRegistry,
     @Inject(GitServices) private readonly gits: GitServices,
+    @Inject(DeploymentHostsStore) private readonly hosts: DeploymentHostsStore,
   ) {}
 
   @Get()
   async check(@Res({ passthrough: true }) res: Response): Promise<object> {
     const targets = await Promise.all(
       this.registry.all().map(async (target) => {
-        // A fleet target has no work tree on the hub: its agents have them.
-        const tree = target.fleet ? fleetTreeStatus(target) : await workTreeStatus(this.gits.for(target.repoPath));
+        // A fleet target has no work tree on the hub: its agents have them (head null, hosts).
+        if (target.fleet) {
+          const { status, branch, head, hosts } = fleetTreeStatus(target, this.hosts);
+          return { id: target.id, status, branch, head, hosts };
+        }
+        const tree = await workTreeStatus(this.gits.for(target.repoPath));
         return { id: target.id, status: tree.status, branch: tree.branch, head: tree.head };
       }),
     );
