@@ -57,7 +57,10 @@ describeWithRedis("a fleet through the README's least-rights Redis user", () => 
     const deployment = await fleet.settled(deploymentId, WAIT_MS);
 
     expect(deployment.status).toBe('succeeded');
-    for (const agent of agents) expect(await agent.head()).toBe(sha);
+    for (const agent of agents) {
+      expect(await agent.head()).toBe(sha);
+      expect(agent.process!.text()).toContain(`at redis://hookdeploy:***@127.0.0.1:${url.port}`);
+    }
     // The rights are really that narrow: another key, a dangerous command are refused.
     const limited = new Redis(url.toString(), { maxRetriesPerRequest: 0 });
     try {
