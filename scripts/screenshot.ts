@@ -182,9 +182,12 @@ async function main(): Promise<void> {
   await targetsScreenshot(running.tempDir, running.browser, secrets);
 }
 
-/** The targets of the multi-target shot: one sandbox each, all deployed by the same script. */
+/**
+ * The targets of the multi-target shot: one sandbox each, all deployed by the same script;
+ * `web` in release mode (the script is its build), so that its card names its current release.
+ */
 const TARGETS = [
-  { id: 'web', forge: 'github', repository: 'octo/web' },
+  { id: 'web', forge: 'github', repository: 'octo/web', release: true },
   { id: 'api', forge: 'gitlab', repository: 'octo/api' },
   { id: 'docs', forge: 'gitea', repository: 'octo/docs' },
 ] as const;
@@ -208,7 +211,10 @@ async function targetsScreenshot(
         `    secrets: [${JSON.stringify(secrets.githubSecret)}]`,
         `    repoPath: ${JSON.stringify(sandbox.deploy)}`,
         `    repository: ${target.repository}`,
-        `    command: ${JSON.stringify(DEPLOY_COMMAND)}`,
+        ...('release' in target
+          ? ['    mode: release', '    releases:', `      path: ${JSON.stringify(join(root, 'app'))}`]
+          : []),
+        `    ${'release' in target ? 'build' : 'command'}: ${JSON.stringify(DEPLOY_COMMAND)}`,
       ].join('\n'),
     );
   }

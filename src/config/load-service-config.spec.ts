@@ -72,7 +72,7 @@ describe('loadServiceConfig', () => {
           },
         ],
         source: { kind: 'env' },
-        secretVariables: ['GITHUB_SECRET', 'GITHUB_SECRET_PREVIOUS', 'ADMIN_TOKEN'],
+        secretVariables: ['GITHUB_SECRET', 'GITHUB_SECRET_PREVIOUS', 'ADMIN_TOKEN', 'REDIS_URL'],
       });
     });
 

@@ -90,7 +90,7 @@ async function loadEnvOnlyConfig(env: Environment, cwd: string): Promise<Service
       },
     ],
     source: { kind: 'env' },
-    secretVariables: [...SECRET_VARIABLES],
+    secretVariables: [...SECRET_VARIABLES, REDIS_URL_VARIABLE],
   };
 }
 

@@ -107,6 +107,9 @@ function httpUrl(what: string) {
     (value) => {
       try {
         const url = new URL(value);
+        // Credentials are sent decoded (Basic authentication): a stray `%` must fail here, not at every deploy.
+        decodeURIComponent(url.username);
+        decodeURIComponent(url.password);
         return url.protocol === 'http:' || url.protocol === 'https:';
       } catch {
         return false;

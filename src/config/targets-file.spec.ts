@@ -334,6 +334,29 @@ describe('parseTargetsFile: release mode and report', () => {
     ]);
   });
 
+  it('hides the variables of the health check URL (it may hold a password), and refuses credentials that do not decode', () => {
+    const file = parseTargetsFile(
+      oneTarget(
+        '    mode: release',
+        '    releases: { path: /srv/app }',
+        '    healthCheck: { url: "http://probe:${SECONDS}@127.0.0.1:3000/health" }',
+      ),
+      FILE,
+      ENV,
+    );
+    expect(file.problems).toEqual([]);
+    expect(file.secretVariables).toEqual(['SITE_SECRET', 'SECONDS']);
+    expect(
+      problems(
+        oneTarget(
+          '    mode: release',
+          '    releases: { path: /srv/app }',
+          '    healthCheck: { url: "http://u:50%@127.0.0.1/" }',
+        ),
+      ),
+    ).toEqual([expect.stringMatching(/targets\[0\]\.healthCheck\.url: must be an http:\/\/ or https:\/\/ URL/)]);
+  });
+
   it('leaves an in-place target without release settings', () => {
     const [target] = parseTargetsFile(oneTarget('    mode: in-place'), FILE, ENV).targets;
     expect(target.release).toBeUndefined();

@@ -27,7 +27,7 @@ export interface TargetsFile {
   targets: FileTarget[];
   /** One line each, in the order of the file: `file:line:column path: what is wrong`. */
   problems: string[];
-  /** The variables referenced in `secrets` and `report.token`: their values are secrets too. */
+  /** The variables referenced in `secrets`, `report.token` and `healthCheck`: their values are secrets too. */
   secretVariables: string[];
 }
 
@@ -130,8 +130,9 @@ interface Substitution {
 /** Replaces the `${NAME}` references in every string of the parsed file (values only, not keys). */
 function substitute(value: unknown, path: PathSegment[], context: Substitution): unknown {
   if (typeof value === 'string') {
-    // The secrets and the report token: their variables are hidden from every child process.
-    if (path[2] === 'secrets' || (path[2] === 'report' && path[3] === 'token')) {
+    // The secrets, the report token and the health check's URL (it may hold a password):
+    // their variables are hidden from every child process.
+    if (path[2] === 'secrets' || (path[2] === 'report' && path[3] === 'token') || path[2] === 'healthCheck') {
       for (const [, name] of value.matchAll(/\$\{([A-Za-z_]\w*)\}/g)) context.secretVariables.add(name);
     }
     const result = interpolate(value, context.env);

@@ -15,6 +15,7 @@ import { DeploymentEvents } from '../events/deployment-events.js';
 import { DeploymentLogsStore } from '../storage/deployment-logs.store.js';
 import { DeploymentsStore } from '../storage/deployments.store.js';
 import { EventStreams } from './event-streams.js';
+import { hostLogsWithinBudget } from './host-logs.js';
 import { TARGET_ID_PATTERN, type Target } from '../domain/target.js';
 import { TargetRegistry } from '../targets/target-registry.js';
 import { sendJsonArray } from './send-json-array.js';
@@ -127,7 +128,7 @@ export class DeploymentsController {
     const deployment = this.find(rawId);
     // A fleet deployment (issue 13) lists what each host did.
     const hosts = this.hosts.list(deployment.id);
-    return hosts.length > 0 ? { ...deployment, hosts } : deployment;
+    return hosts.length > 0 ? { ...deployment, hosts: hostLogsWithinBudget(hosts) } : deployment;
   }
 
   @Get(':id/log')

@@ -21,7 +21,7 @@ describe('GET /health', () => {
       status: 'ok',
       branch: 'main',
       head,
-      targets: [{ id: 'default', status: 'ok', branch: 'main', head }],
+      targets: [{ id: 'default', status: 'ok', branch: 'main', head, paused: false }],
     });
   });
 
@@ -36,7 +36,7 @@ describe('GET /health', () => {
         reason: expect.any(String),
         branch: null,
         head: null,
-        targets: [{ id: 'default', status: 'error', branch: null, head: null }],
+        targets: [{ id: 'default', status: 'error', branch: null, head: null, paused: false }],
       });
       expect(JSON.stringify(res.body)).not.toContain(t.fixture.root);
     } finally {

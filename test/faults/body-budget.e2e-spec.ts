@@ -149,8 +149,11 @@ describe('WEBHOOK_BODY_BUDGET bounds the memory of unsigned bodies in flight', (
 
       const statuses = results.map((result) => statusOf(result.answer));
       const refused = results.filter((result) => statusOf(result.answer) === 503);
-      // With 32 MiB, one 24 MiB body is read at a time: nearly all the others are refused.
-      expect(refused.length).toBeGreaterThanOrEqual(40);
+      // With 32 MiB, one 24 MiB body is read at a time: most of the others are refused. How
+      // many are read in turn while the flood lasts depends on the machine (on a loaded one the
+      // 60 clients arrive more spread out): 37 of 60 were refused on a CI host at load 15.
+      // Without the budget none is.
+      expect(refused.length).toBeGreaterThanOrEqual(30);
       for (const { answer } of refused) expect(answer).toMatch(/\r\nRetry-After: \d+\r\n/i);
       // Every answer is a 503 or the 401 of a body read to its end; aborted clients may have none.
       for (const status of statuses) expect([503, 401, undefined]).toContain(status);

@@ -34,7 +34,10 @@ describeWithRedis('GET /targets and /health for a fleet target: no HEAD of its o
     ];
     expect(await getJson(`${fleet.hubUrl}/health`, false)).toEqual({
       status: 200,
-      body: { status: 'ok', targets: [{ id: 'site', status: 'ok', branch: 'main', head: null, hosts: never }] },
+      body: {
+        status: 'ok',
+        targets: [{ id: 'site', status: 'ok', branch: 'main', head: null, paused: false, hosts: never }],
+      },
     });
     const before = await getJson(`${fleet.hubUrl}/targets`, true);
     expect(before.status).toBe(200);
@@ -64,7 +67,7 @@ describeWithRedis('GET /targets and /health for a fleet target: no HEAD of its o
     ];
     expect(await getJson(`${fleet.hubUrl}/health`, false)).toEqual({
       status: 200,
-      body: { status: 'ok', targets: [{ id: 'site', status: 'ok', branch: 'main', head: null, hosts }] },
+      body: { status: 'ok', targets: [{ id: 'site', status: 'ok', branch: 'main', head: null, paused: false, hosts }] },
     });
     const [target] = (await getJson(`${fleet.hubUrl}/targets`, true)).body as Record<string, unknown>[];
     expect(target).toMatchObject({ head: null, hosts, lastDeployment: { id: deploymentId, status: 'failed' } });

@@ -18,6 +18,10 @@ export interface Deployment {
   startedAt: string | null;
   finishedAt: string | null;
   error: string | null;
+  /** Release mode: the release directory (`<id>-<sha7>`) it made or switched to; null in place. */
+  release?: string | null;
+  /** The last outcome of the report to the forge ("reported success to GitHub (deployment 1)"); null: none. */
+  report?: string | null;
   log?: string;
   /** A rollback's deployment whose commit (or release) it returns to; absent for the other triggers. */
   rollbackOf?: number;
@@ -52,6 +56,9 @@ export interface Target {
   repository: string | null;
   repoPath: string;
   strategy: string;
+  mode: 'in-place' | 'release';
+  /** Release mode: the release `current` points at (`42-58f4924`); null before the first, and in place. */
+  current: string | null;
   /** Whether its work tree is a usable git work tree right now. */
   status: 'ok' | 'error';
   head: string | null;

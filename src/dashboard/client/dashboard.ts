@@ -21,7 +21,7 @@ import { byId, h, setText } from './dom.js';
 import { DeploymentList, type TargetContext } from './list.js';
 import { PausedBanners } from './paused-banners.js';
 import { repositoryUrlOf, safeUrl } from './repository-url.js';
-import { TargetList } from './targets.js';
+import { releaseWords, TargetList } from './targets.js';
 
 const POLL_MS = 2000;
 /** GET /targets runs git in every work tree: asked less often, and at once when a deployment moved. */
@@ -157,10 +157,23 @@ function renderTargets(): void {
     setText(repository, (only ? only.repository : session?.repository) ?? 'any repository');
     if (url) repository.href = url;
     else repository.removeAttribute('href');
-  } else if (targets) {
+  }
+  renderHeaderRelease(signedIn && one ? only : null);
+  if (!one && targets) {
     setText(byId('header-count'), `${targets.length} ${targets.length === 1 ? 'target' : 'targets'}`);
   }
   renderFilter();
+}
+
+/** The only target's release line in the header; rebuilt only when what it says changed. */
+function renderHeaderRelease(target: Target | null): void {
+  const line = byId('header-release');
+  const release = target?.mode === 'release' ? target : null;
+  line.hidden = release === null;
+  const says = release === null ? '' : String(release.current);
+  if (line.dataset.says === says) return;
+  line.dataset.says = says;
+  line.replaceChildren(...(release === null ? [] : releaseWords(release)));
 }
 
 /** The filter's options follow the targets; a chosen target that went away stays chosen (its history remains). */

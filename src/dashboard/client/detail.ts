@@ -220,6 +220,9 @@ export class DeploymentDetail {
               triggerLabel(deployment),
             ),
       ],
+      ...(deployment.release
+        ? [['Release', h('code', { 'data-testid': 'detail-release' }, deployment.release)] as [string, Node]]
+        : []),
       ['Ref', h('code', {}, deployment.ref)],
       ['Requested', commitLink(deployment.requestedSha, url, true)],
       [
@@ -242,6 +245,9 @@ export class DeploymentDetail {
       ['Started', time(deployment.startedAt)],
       ['Finished', time(deployment.finishedAt)],
       ['Duration', durationElement(deployment)],
+      ...(deployment.report
+        ? [['Forge report', h('span', { 'data-testid': 'detail-report' }, deployment.report)] as [string, Node]]
+        : []),
     ];
     this.fields.replaceChildren(...rows.flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, value)]));
   }

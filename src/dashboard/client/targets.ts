@@ -99,6 +99,10 @@ export class TargetList {
         ' of ',
         repository,
       ),
+      // In place there is nothing more to say: the work tree's HEAD below is what serves.
+      target.mode === 'release'
+        ? h('p', { class: 'target-line target-release', 'data-testid': 'target-release' }, ...releaseWords(target))
+        : null,
       target.status === 'ok'
         ? h(
             'p',
@@ -122,4 +126,15 @@ export class TargetList {
         : h('p', { class: 'target-line muted', 'data-testid': 'target-last' }, 'Not deployed yet'),
     );
   }
+}
+
+/** "release mode · current: 12-abc1234" (or "· no release yet"), for a release-mode target's card and header. */
+export function releaseWords(target: Pick<Target, 'current'>): Array<Node | string> {
+  return [
+    h('strong', { 'data-testid': 'target-mode' }, 'release'),
+    ' mode · ',
+    target.current === null
+      ? 'no release yet'
+      : h('span', {}, 'current: ', h('code', { 'data-testid': 'target-current' }, target.current)),
+  ];
 }

@@ -21,7 +21,7 @@ function stop(message: string): never {
 /**
  * `node dist/main.js agent`: the configuration as the hub reads its own (HOOKDEPLOY_CONFIG,
  * the server variables), plus AGENT_HOST and REDIS_URL; then the agent's application
- * context until SIGTERM/SIGINT, which lets the running deploys finish.
+ * context until SIGTERM/SIGINT, which lets the running deploys finish (SIGHUP is logged and ignored).
  */
 export async function runAgent(): Promise<void> {
   // Set once the context exists; the signal handlers read it.
@@ -37,6 +37,11 @@ export async function runAgent(): Promise<void> {
       );
     });
   }
+  // Node's default for SIGHUP ends the process, a running deploy with it (`systemctl reload`,
+  // a closed terminal). The agent reads its file once: a change needs a restart.
+  process.on('SIGHUP', () => {
+    logger.warn('SIGHUP ignored: the agent reads HOOKDEPLOY_CONFIG at start; restart it to apply a change');
+  });
   process.on('unhandledRejection', (reason) => {
     logger.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
   });

@@ -14,7 +14,7 @@ interface HealthBody {
   status: string;
   branch?: string;
   head?: string;
-  targets: Array<{ id: string; status: string; branch: string | null; head: string | null }>;
+  targets: Array<{ id: string; status: string; branch: string | null; head: string | null; paused: boolean }>;
 }
 
 async function health(url: string): Promise<{ status: number; body: HealthBody }> {
@@ -139,8 +139,8 @@ describe('the API with several targets', () => {
     expect(ok.body).not.toHaveProperty('branch');
     expect(ok.body).not.toHaveProperty('head');
     expect(ok.body.targets).toEqual([
-      { id: 'site', status: 'ok', branch: 'main', head: await service.fixture('site').deployHead() },
-      { id: 'api', status: 'ok', branch: 'main', head: await service.fixture('api').deployHead() },
+      { id: 'site', status: 'ok', branch: 'main', head: await service.fixture('site').deployHead(), paused: false },
+      { id: 'api', status: 'ok', branch: 'main', head: await service.fixture('api').deployHead(), paused: false },
     ]);
 
     const dotGit = join(service.fixture('api').deploy, '.git');
@@ -150,8 +150,8 @@ describe('the API with several targets', () => {
       expect(broken.status).toBe(503);
       expect(broken.body.status).not.toBe('ok');
       expect(broken.body.targets).toEqual([
-        { id: 'site', status: 'ok', branch: 'main', head: await service.fixture('site').deployHead() },
-        { id: 'api', status: 'error', branch: null, head: null },
+        { id: 'site', status: 'ok', branch: 'main', head: await service.fixture('site').deployHead(), paused: false },
+        { id: 'api', status: 'error', branch: null, head: null, paused: false },
       ]);
       expect(JSON.stringify(broken.body)).not.toContain(service.fixture('api').deploy);
       const targets = (await service.api<Array<Record<string, unknown>>>('/targets')).body;
@@ -165,6 +165,21 @@ describe('the API with several targets', () => {
       await rename(`${dotGit}-moved`, dotGit);
     }
     expect((await health(service.url)).status).toBe(200);
+  });
+
+  it('GET /health shows which target is paused, and stays 200 while one is', async () => {
+    expect((await service.api('/targets/api/pause', { method: 'POST' })).status).toBe(200);
+    try {
+      const paused = await health(service.url);
+      expect(paused.status).toBe(200);
+      expect(paused.body.targets.map(({ id, paused }) => ({ id, paused }))).toEqual([
+        { id: 'site', paused: false },
+        { id: 'api', paused: true },
+      ]);
+    } finally {
+      expect((await service.api('/targets/api/resume', { method: 'POST' })).status).toBe(200);
+    }
+    expect((await health(service.url)).body.targets.every((target) => target.paused === false)).toBe(true);
   });
 });
 
@@ -216,7 +231,7 @@ describe('GET /health in env-only mode', () => {
       status: 'ok',
       branch: 'main',
       head,
-      targets: [{ id: 'default', status: 'ok', branch: 'main', head }],
+      targets: [{ id: 'default', status: 'ok', branch: 'main', head, paused: false }],
     });
   });
 });
