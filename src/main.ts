@@ -41,7 +41,8 @@ function exitCleanlyOn(signal: NodeJS.Signals): void {
 async function checkConfigAndExit(): Promise<never> {
   // As at boot: .env joins the environment, which git's checks see too.
   Object.assign(process.env, readEnvironment());
-  const check = await checkConfig(process.env);
+  // `agent --check-config` checks an agent's file, as the agent reads it (no secrets needed).
+  const check = await checkConfig(process.env, process.cwd(), process.argv[2] === 'agent' ? 'agent' : 'service');
   if (check.ok) process.stdout.write(`${check.line}\n`);
   else process.stderr.write(check.lines.map((line) => `${line}\n`).join(''));
   process.exit(check.ok ? 0 : 1);

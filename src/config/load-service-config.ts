@@ -7,6 +7,7 @@ import { ConfigError } from './config.error.js';
 import { parseServerEnvironment, type Environment } from './env.schema.js';
 import { loadEnvConfig } from './load-config.js';
 import type { ServiceConfig } from './service-config.js';
+import type { ConfigRole } from './target.schema.js';
 import { parseRedisUrl, REDIS_URL_VARIABLE } from '../fleet/redis-url.js';
 
 /** The variable that switches from env-only mode to the targets file. */
@@ -42,11 +43,16 @@ function isSet(env: Environment, name: string): boolean {
 
 /**
  * The whole configuration, in either mode, with every repository checked. Throws a
- * ConfigError listing every problem (the file's with their line and column).
+ * ConfigError listing every problem (the file's with their line and column). `role`: `agent`
+ * for `hookdeploy agent`, whose file needs no `secrets`.
  */
-export async function loadServiceConfig(env: Environment, cwd = process.cwd()): Promise<ServiceConfig> {
+export async function loadServiceConfig(
+  env: Environment,
+  cwd = process.cwd(),
+  role: ConfigRole = 'service',
+): Promise<ServiceConfig> {
   const file = env[CONFIG_FILE_VARIABLE]?.trim();
-  return file ? loadFileConfig(resolve(cwd, file), env, cwd) : loadEnvOnlyConfig(env, cwd);
+  return file ? loadFileConfig(resolve(cwd, file), env, cwd, role) : loadEnvOnlyConfig(env, cwd);
 }
 
 async function loadEnvOnlyConfig(env: Environment, cwd: string): Promise<ServiceConfig> {
@@ -88,7 +94,7 @@ async function loadEnvOnlyConfig(env: Environment, cwd: string): Promise<Service
   };
 }
 
-async function loadFileConfig(path: string, env: Environment, cwd: string): Promise<ServiceConfig> {
+async function loadFileConfig(path: string, env: Environment, cwd: string, role: ConfigRole): Promise<ServiceConfig> {
   const problems: string[] = [];
   for (const name of ENV_TARGET_VARIABLES) {
     if (!isSet(env, name)) continue;
@@ -102,7 +108,7 @@ async function loadFileConfig(path: string, env: Environment, cwd: string): Prom
   const settings = parseServerEnvironment(env, cwd);
   if (Array.isArray(settings)) problems.push(...settings);
 
-  const targets = await readTargets(path, env);
+  const targets = await readTargets(path, env, role);
   if (!targets.ok) problems.push(...targets.problems);
   const redis = parseRedisUrl(env);
   if ('problem' in redis) problems.push(redis.problem);
@@ -127,7 +133,7 @@ async function loadFileConfig(path: string, env: Environment, cwd: string): Prom
 /**
  * Reads, validates and checks the targets file at `path` (absolute): every problem, never a throw.
  */
-export async function readTargets(path: string, env: Environment): Promise<ReloadResult> {
+export async function readTargets(path: string, env: Environment, role: ConfigRole = 'service'): Promise<ReloadResult> {
   let text: string;
   try {
     const info = await stat(path);
@@ -149,7 +155,7 @@ export async function readTargets(path: string, env: Environment): Promise<Reloa
 
   // Loaded only with a targets file: env-only mode never pays for the YAML parser's memory.
   const { parseTargetsFile } = await import('./targets-file.js');
-  const file = parseTargetsFile(text, path, env);
+  const file = parseTargetsFile(text, path, env, role);
   const checked = await checkRepositories(file.targets);
   const problems = [...file.problems, ...checked.problems];
   if (problems.length > 0) return { ok: false, problems };

@@ -22,6 +22,12 @@ export interface TargetDraft {
   fleet: FleetSettings | undefined;
 }
 
+/**
+ * Who reads the file: the service (hub or single host) verifies webhooks with each target's
+ * secrets; an agent (`hookdeploy agent`) only takes jobs from Redis, so `secrets` is optional there.
+ */
+export type ConfigRole = 'service' | 'agent';
+
 /** Every key a target may have, in the order the README lists them. */
 export const TARGET_KEYS = [
   'id',
@@ -175,14 +181,14 @@ export const targetSchema = z
         error: 'must be 1 to 63 lowercase letters, digits or -, starting with a letter or digit (it is a URL segment)',
       }),
       forge: optional(z.enum(FORGE_NAMES, { error: `must be one of ${FORGE_NAMES.join(', ')}` })),
-      secrets: z
-        .array(text(true).pipe(z.string()), {
-          error: (issue) =>
-            issue.input === undefined || issue.input === null
-              ? 'is required (a list of 1 or more secrets)'
-              : 'must be a list of 1 or more secrets, e.g. ["${SITE_SECRET}"]',
-        })
-        .min(1, { error: 'must hold at least one secret' }),
+      // Required by the service, not by an agent (which never receives a webhook): parseTargetsFile checks it.
+      secrets: optional(
+        z
+          .array(text(true).pipe(z.string()), {
+            error: 'must be a list of 1 or more secrets, e.g. ["${SITE_SECRET}"]',
+          })
+          .min(1, { error: 'must hold at least one secret' }),
+      ),
       // Required unless `hosts` is given (checked below, where both are known).
       repoPath: optional(text(true).refine((path) => isAbsolute(path), { error: 'must be an absolute path' })),
       branch: optional(
@@ -291,7 +297,7 @@ export const targetSchema = z
   .transform((target): TargetDraft => ({
     id: target.id,
     forge: target.forge ?? 'github',
-    secrets: target.secrets,
+    secrets: target.secrets ?? [],
     repoPath: target.repoPath === undefined ? '' : resolve(target.repoPath),
     branch: target.branch,
     repository: target.repository,

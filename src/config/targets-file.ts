@@ -4,7 +4,14 @@ import { didYouMean } from './did-you-mean.js';
 import type { Environment } from './env.schema.js';
 import { FilePlaces, formatPath, type PathSegment } from './file-places.js';
 import { interpolate } from './interpolate.js';
-import { FILE_KEYS, fileSchema, TARGET_KEYS, targetSchema, type TargetDraft } from './target.schema.js';
+import {
+  FILE_KEYS,
+  fileSchema,
+  TARGET_KEYS,
+  targetSchema,
+  type ConfigRole,
+  type TargetDraft,
+} from './target.schema.js';
 
 export type TargetKey = (typeof TARGET_KEYS)[number];
 
@@ -27,9 +34,14 @@ export interface TargetsFile {
 /**
  * Parses and validates the targets file: YAML syntax, `${NAME}` references, every key of
  * every target, duplicate ids. Reports every problem at once, each with its line and column.
- * Nothing here touches the disk or git.
+ * Nothing here touches the disk or git. `role`: an agent's file may leave out `secrets`.
  */
-export function parseTargetsFile(text: string, fileName: string, env: Environment): TargetsFile {
+export function parseTargetsFile(
+  text: string,
+  fileName: string,
+  env: Environment,
+  role: ConfigRole = 'service',
+): TargetsFile {
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const places = new FilePlaces(fileName, document, lines);
@@ -88,15 +100,20 @@ export function parseTargetsFile(text: string, fileName: string, env: Environmen
       else add([...base, 'id'], `duplicate id ${id}: targets[${first}] has it already`);
     }
     const parsed = targetSchema.safeParse(element);
-    if (!parsed.success) {
-      parsed.error.issues.forEach(report(base, TARGET_KEYS));
-      return;
-    }
-    const written = element as Record<string, unknown>;
-    const place = (key: TargetKey): string => places.of(written[key] === undefined ? base : [...base, key]);
+    const written = element as Record<string, unknown> | null;
+    // The schema lets `secrets` out for an agent; the service verifies webhooks with them.
+    const noSecrets = role === 'service' && isMapping(written) && (written.secrets ?? undefined) === undefined;
+    if (noSecrets) add([...base, 'secrets'], 'is required (a list of 1 or more secrets)');
+    if (!parsed.success) parsed.error.issues.forEach(report(base, TARGET_KEYS));
+    if (!parsed.success || noSecrets) return;
+    const place = (key: TargetKey): string => places.of(written![key] === undefined ? base : [...base, key]);
     targets.push({ ...parsed.data, index, place });
   });
   return { targets, problems: problems(), secretVariables: [...secretVariables] };
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** `targets[0].secrets[1]` is within `targets[0].secrets`, `targets[0].idx` is not within `targets[0].id`. */

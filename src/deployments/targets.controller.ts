@@ -1,4 +1,4 @@
-import { fleetTreeStatus } from '../fleet/fleet-tree-status.js';
+import { fleetTreeStatus, type FleetHostSummary } from '../fleet/fleet-tree-status.js';
 import { Controller, Get, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
 import { AdminGuard } from '../auth/admin.guard.js';
@@ -15,6 +15,7 @@ import { deployMode, type DeployMode, type Target } from '../domain/target.js';
 import { readCurrent } from '../releases/current-link.js';
 import { ReleaseLayout } from '../releases/release-layout.js';
 import { GitServices } from '../git/git-services.js';
+import { DeploymentHostsStore } from '../storage/deployment-hosts.store.js';
 import { DeploymentsStore } from '../storage/deployments.store.js';
 import { TargetRegistry } from '../targets/target-registry.js';
 import { workTreeStatus } from '../targets/work-tree-status.js';
@@ -30,7 +31,10 @@ export interface TargetView {
   /** Release mode: the release `current` points at (null: none yet, or unreadable); always null in place. */
   current: string | null;
   status: 'ok' | 'error';
+  /** null for a fleet target: the hub has no work tree; each host's commit is in `hosts`. */
   head: string | null;
+  /** A fleet target: each host's status and commit in its newest deployment. */
+  hosts?: FleetHostSummary[];
   error?: string;
   lastDeployment?: DeploymentSummary;
   paused: boolean;
@@ -55,6 +59,7 @@ export class TargetsController {
     @Inject(DeploymentsStore) private readonly deployments: DeploymentsStore,
     @Inject(TargetStateStore) private readonly states: TargetStateStore,
     @Inject(DeployQueue) private readonly queue: DeployQueue,
+    @Inject(DeploymentHostsStore) private readonly hosts: DeploymentHostsStore,
   ) {}
 
   @Get()
@@ -63,7 +68,7 @@ export class TargetsController {
       this.registry.all().map(async (target): Promise<TargetView> => {
         // A fleet target has no work tree on the hub: its agents have them.
         const [tree, current] = await Promise.all([
-          target.fleet ? fleetTreeStatus(target) : workTreeStatus(this.gits.for(target.repoPath)),
+          target.fleet ? fleetTreeStatus(target, this.hosts) : workTreeStatus(this.gits.for(target.repoPath)),
           currentRelease(target),
         ]);
         const [lastDeployment] = this.deployments.list({ target: target.id, limit: 1 });
@@ -78,6 +83,7 @@ export class TargetsController {
           current,
           status: tree.status,
           head: tree.head,
+          ...('hosts' in tree ? { hosts: tree.hosts } : {}),
           ...(tree.status === 'error' ? { error: tree.error } : {}),
           ...(lastDeployment ? { lastDeployment } : {}),
           ...this.states.get(target.id),

@@ -127,3 +127,31 @@ describe('a hub with a fleet target', () => {
     });
   });
 });
+
+describe("an agent's file needs no secrets (an agent never receives a webhook)", () => {
+  const withoutSecrets = (...extra: string[]): string =>
+    ['targets:', '  - id: site', '    repoPath: /srv/site', ...extra, ''].join('\n');
+
+  it('the service (hub or single host) still requires them, with every other problem of the target', () => {
+    expect(parseTargetsFile(withoutSecrets('    strategy: yolo'), FILE, {}).problems).toEqual([
+      `${FILE}:2:5 targets[0].secrets: is required (a list of 1 or more secrets)`,
+      `${FILE}:4:15 targets[0].strategy: must be one of rebase, ff-only, reset`,
+    ]);
+    expect(parseTargetsFile(withoutSecrets('    secrets:'), FILE, {}).problems).toEqual([
+      `${FILE}:4:5 targets[0].secrets: is required (a list of 1 or more secrets)`,
+    ]);
+  });
+
+  it('an agent reads the target without them', () => {
+    const { targets, problems } = parseTargetsFile(withoutSecrets('    command: make'), FILE, {}, 'agent');
+    expect(problems).toEqual([]);
+    expect(targets.map((target) => [target.id, target.secrets, target.command])).toEqual([['site', [], 'make']]);
+  });
+
+  it('an agent may still write them, and a written list is checked as anywhere', () => {
+    expect(parseTargetsFile(fleetFile('    repoPath: /srv/site'), FILE, {}, 'agent').problems).toEqual([]);
+    expect(parseTargetsFile(withoutSecrets('    secrets: []'), FILE, {}, 'agent').problems).toEqual([
+      `${FILE}:4:14 targets[0].secrets: must hold at least one secret`,
+    ]);
+  });
+});

@@ -1,7 +1,9 @@
-import { fleetTreeStatus } from '../fleet/fleet-tree-status.js';
+import { fleetTreeStatus, type FleetTreeStatus } from '../fleet/fleet-tree-status.js';
+import type { Target } from '../domain/target.js';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { GitServices } from '../git/git-services.js';
+import { DeploymentHostsStore } from '../storage/deployment-hosts.store.js';
 import { TargetStateStore } from '../storage/target-state.store.js';
 import { TargetRegistry } from '../targets/target-registry.js';
 import { workTreeStatus } from '../targets/work-tree-status.js';
@@ -18,20 +20,22 @@ export class HealthController {
     @Inject(TargetRegistry) private readonly registry: TargetRegistry,
     @Inject(GitServices) private readonly gits: GitServices,
     @Inject(TargetStateStore) private readonly states: TargetStateStore,
+    @Inject(DeploymentHostsStore) private readonly hosts: DeploymentHostsStore,
   ) {}
 
   @Get()
   async check(@Res({ passthrough: true }) res: Response): Promise<object> {
     const targets = await Promise.all(
       this.registry.all().map(async (target) => {
-        // A fleet target has no work tree on the hub: its agents have them.
-        const tree = target.fleet ? fleetTreeStatus(target) : await workTreeStatus(this.gits.for(target.repoPath));
+        // A fleet target has no work tree on the hub: its agents have them (head null, hosts).
+        const tree = target.fleet ? this.fleetOrUnknown(target) : await workTreeStatus(this.gits.for(target.repoPath));
         return {
           id: target.id,
           status: tree.status,
           branch: tree.branch,
           head: tree.head,
           paused: this.pausedOrNull(target.id),
+          ...('hosts' in tree ? { hosts: tree.hosts } : {}),
         };
       }),
     );
@@ -51,6 +55,15 @@ export class HealthController {
         : {}),
       targets,
     };
+  }
+
+  /** A fleet target's hosts come from the history too: null when it cannot be read, as `paused`. */
+  private fleetOrUnknown(target: Target): Omit<FleetTreeStatus, 'hosts'> & { hosts: FleetTreeStatus['hosts'] | null } {
+    try {
+      return fleetTreeStatus(target, this.hosts);
+    } catch {
+      return { status: 'ok', branch: target.branch, head: null, hosts: null };
+    }
   }
 
   /** Liveness must not hang on the history: when it cannot be read, "unknown" (null) rather than a 500. */

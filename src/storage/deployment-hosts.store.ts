@@ -103,6 +103,21 @@ export class DeploymentHostsStore {
     }));
   }
 
+  /** The host rows of `target`'s newest deployment that has any (/targets and /health show them). */
+  newestOf(target: string): Pick<DeploymentHost, 'host' | 'status' | 'headAfter'>[] {
+    // Walks deployments_by_target backwards and stops at the first deployment with hosts.
+    const rows = this.statements
+      .sql(
+        `SELECT host, status, head_after FROM deployment_hosts WHERE deployment_id = (
+           SELECT id FROM deployments
+           WHERE target = ? AND EXISTS (SELECT 1 FROM deployment_hosts WHERE deployment_id = deployments.id)
+           ORDER BY id DESC LIMIT 1
+         ) ORDER BY position`,
+      )
+      .all(target) as Pick<HostRow, 'host' | 'status' | 'head_after'>[];
+    return rows.map((row) => ({ host: row.host, status: row.status, headAfter: row.head_after }));
+  }
+
   update(deploymentId: number, host: string, changes: HostChanges): void {
     const keys = Object.keys(changes) as (keyof HostChanges)[];
     if (keys.length === 0) return;

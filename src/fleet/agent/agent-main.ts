@@ -48,7 +48,7 @@ export async function runAgent(): Promise<void> {
   Object.assign(process.env, readEnvironment());
   const agent = parseAgentEnvironment(process.env);
   if (Array.isArray(agent)) stop(agent.join('; '));
-  const config = await loadServiceConfig(process.env).catch((error: unknown) =>
+  const config = await loadServiceConfig(process.env, process.cwd(), 'agent').catch((error: unknown) =>
     stop(
       error instanceof ConfigError
         ? ['invalid configuration:', ...error.problems.map((problem) => `  ${problem}`)].join('\n')
