@@ -41,6 +41,34 @@ describeWithRedis('the dashboard with a fleet deployment, in a real browser', ()
       expect(await page.getByTestId('host-web-2').textContent()).toContain('host offline');
       await page.getByTestId('host-web-1').locator('summary').click();
       expect(await page.getByTestId('host-web-1').locator('pre').textContent()).toContain('hello from web-1');
+
+      // The cards (shown from two targets on: a second, in-place one is added to the hub's real
+      // answer): the fleet target's card names each host with its newest outcome, not a HEAD.
+      await page.route('**/targets', async (route) => {
+        const response = await route.fetch();
+        const targets = (await response.json()) as Record<string, unknown>[];
+        const inPlace = {
+          ...targets[0],
+          id: 'docs',
+          hosts: undefined,
+          status: 'ok',
+          head: 'a'.repeat(40),
+          repoPath: '/srv/docs',
+        };
+        await route.fulfill({ response, json: [...targets, inPlace] });
+      });
+      await page.goto(`${fleet.hubUrl}/#/`);
+      await waitFor(
+        'both cards show',
+        async () =>
+          (await page.getByTestId('target-hosts').count()) === 1 &&
+          (await page.getByTestId('target-head').count()) === 1,
+        30_000,
+      );
+      const hostsLine = page.getByTestId('target-hosts');
+      expect(await hostsLine.textContent()).toBe('hosts web-1 Succeeded, web-2 Failed');
+      expect(await page.locator('[data-id=docs]').getByTestId('target-head').textContent()).toBe('HEAD aaaaaaa');
+      expect(await page.locator('[data-id=site]').getByTestId('target-head').count()).toBe(0);
       expect(phone.problems).toEqual([]);
     },
     STEP_MS,

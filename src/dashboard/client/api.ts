@@ -68,6 +68,8 @@ export interface Target {
   paused: boolean;
   pausedAt?: string;
   pausedReason?: string;
+  /** A fleet target (issue 13): each host's status and commit in its newest deployment; the hub has no HEAD. */
+  hosts?: { host: string; status: DeploymentHost['status'] | null; headAfter: string | null }[];
 }
 
 /** A non-2xx answer; `message` is the server's own `error` text when it sent one. */

@@ -1,5 +1,5 @@
 /** The targets panel: one card per configured target, with its state, its last deployment and "Deploy now". */
-import type { Target } from './api.js';
+import type { DeploymentStatus, Target } from './api.js';
 import { commitLink, h, relativeTimeElement, statusBadge, tickTimes } from './dom.js';
 import { repositoryUrlOf } from './repository-url.js';
 
@@ -103,14 +103,33 @@ export class TargetList {
       target.mode === 'release'
         ? h('p', { class: 'target-line target-release', 'data-testid': 'target-release' }, ...releaseWords(target))
         : null,
-      target.status === 'ok'
+      // A fleet target has no work tree on the hub: each host's newest outcome instead.
+      target.hosts
         ? h(
             'p',
-            { class: 'target-line', 'data-testid': 'target-head' },
-            h('span', { class: 'muted' }, 'HEAD '),
-            commitLink(target.head, url),
+            { class: 'target-line', 'data-testid': 'target-hosts' },
+            h('span', { class: 'muted' }, 'hosts '),
+            ...target.hosts.flatMap((host, index) => [
+              index > 0 ? ', ' : '',
+              `${host.host} `,
+              // `skipped` has no badge colour of its own: the word says it (as on the deployment page).
+              host.status
+                ? statusBadge(host.status as DeploymentStatus)
+                : h('span', { class: 'muted' }, 'not deployed'),
+            ]),
           )
-        : h('p', { class: 'target-error', 'data-testid': 'target-error' }, target.error ?? 'the work tree is unusable'),
+        : target.status === 'ok'
+          ? h(
+              'p',
+              { class: 'target-line', 'data-testid': 'target-head' },
+              h('span', { class: 'muted' }, 'HEAD '),
+              commitLink(target.head, url),
+            )
+          : h(
+              'p',
+              { class: 'target-error', 'data-testid': 'target-error' },
+              target.error ?? 'the work tree is unusable',
+            ),
       last
         ? h(
             'p',
