@@ -1,22 +1,12 @@
-import { afterEach, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { describeWithRedis } from '../fixtures/describe-with-redis.js';
-import { Fleet } from '../fixtures/fleet.js';
-import { RedisServer } from '../fixtures/redis-server.js';
+import { useFleet } from '../fixtures/fleet.js';
 
 describeWithRedis('an agent and its signals', () => {
-  let redis: RedisServer | undefined;
-  let fleet: Fleet | undefined;
-
-  afterEach(async () => {
-    await fleet?.remove();
-    await redis?.remove();
-    fleet = undefined;
-    redis = undefined;
-  }, 30_000);
+  const fleets = useFleet();
 
   it('logs and ignores SIGHUP (Node would end it, a running deploy with it), and deploys on', async () => {
-    redis = await RedisServer.start();
-    fleet = await Fleet.create(redis);
+    const fleet = await fleets.start();
     await fleet.startHub({ hosts: ['web-1'] });
     const agent = await fleet.addAgent('web-1', { command: 'echo deployed' });
 

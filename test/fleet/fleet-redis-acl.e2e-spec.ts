@@ -1,8 +1,7 @@
-import { afterEach, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { describeWithRedis } from '../fixtures/describe-with-redis.js';
-import { Fleet } from '../fixtures/fleet.js';
-import { RedisServer } from '../fixtures/redis-server.js';
+import { useFleet } from '../fixtures/fleet.js';
 
 const WAIT_MS = 60_000;
 const PASSWORD = 'acl-test-password-5e6f7a8b9c';
@@ -27,18 +26,10 @@ const README_ACL = [
 ];
 
 describeWithRedis("a fleet through the README's least-rights Redis user", () => {
-  let redis: RedisServer | undefined;
-  let fleet: Fleet | undefined;
-
-  afterEach(async () => {
-    await fleet?.remove();
-    await redis?.remove();
-    fleet = undefined;
-    redis = undefined;
-  }, 30_000);
+  const fleets = useFleet();
 
   it('the hub and two agents deploy with only those rights; the user can do nothing else', async () => {
-    redis = await RedisServer.start();
+    const redis = await fleets.startRedis();
     const admin = new Redis(redis.url);
     try {
       await admin.call('ACL', 'SETUSER', ...README_ACL);
@@ -50,7 +41,7 @@ describeWithRedis("a fleet through the README's least-rights Redis user", () => 
     url.password = PASSWORD;
     const env = { REDIS_URL: url.toString() };
 
-    fleet = await Fleet.create(redis);
+    const fleet = await fleets.fleetOn(redis);
     await fleet.startHub({ hosts: ['web-1', 'web-2'], env });
     const agents = [await fleet.addAgent('web-1', { env }), await fleet.addAgent('web-2', { env })];
     const { sha, deploymentId } = await fleet.push();

@@ -1,7 +1,6 @@
-import { afterEach, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { describeWithRedis } from '../fixtures/describe-with-redis.js';
-import { Fleet, FLEET_ADMIN_TOKEN } from '../fixtures/fleet.js';
-import { RedisServer } from '../fixtures/redis-server.js';
+import { FLEET_ADMIN_TOKEN, useFleet } from '../fixtures/fleet.js';
 
 const WAIT_MS = 60_000;
 
@@ -11,19 +10,10 @@ async function getJson(url: string, admin: boolean): Promise<{ status: number; b
 }
 
 describeWithRedis('GET /targets and /health for a fleet target: no HEAD of its own, each host instead', () => {
-  let redis: RedisServer | undefined;
-  let fleet: Fleet | undefined;
-
-  afterEach(async () => {
-    await fleet?.remove();
-    await redis?.remove();
-    fleet = undefined;
-    redis = undefined;
-  }, 30_000);
+  const fleets = useFleet();
 
   it('before any deployment every host is null; after one, each host has its status and commit', async () => {
-    redis = await RedisServer.start();
-    fleet = await Fleet.create(redis);
+    const fleet = await fleets.start();
     await fleet.startHub({ hosts: ['web-1', 'web-2'] });
     await fleet.addAgent('web-1');
     await fleet.addAgent('web-2', { command: 'exit 3' });

@@ -1,10 +1,10 @@
-import { afterEach, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { Fleet } from '../fixtures/fleet.js';
+import { useFleet, type Fleet } from '../fixtures/fleet.js';
 import { describeWithRedis } from '../fixtures/describe-with-redis.js';
-import { RedisServer } from '../fixtures/redis-server.js';
+import type { RedisServer } from '../fixtures/redis-server.js';
 import { waitFor } from '../fixtures/wait.js';
 
 const WAIT_MS = 60_000;
@@ -27,21 +27,8 @@ async function lines(path: string): Promise<string[]> {
 }
 
 describeWithRedis('a fleet: one push, many hosts, and its guarantees', () => {
-  let redis: RedisServer | undefined;
-  let fleet: Fleet | undefined;
-
-  async function setUp(options: { appendOnly?: boolean } = {}): Promise<Fleet> {
-    redis = await RedisServer.start(options);
-    fleet = await Fleet.create(redis);
-    return fleet;
-  }
-
-  afterEach(async () => {
-    await fleet?.remove();
-    await redis?.remove();
-    fleet = undefined;
-    redis = undefined;
-  }, 30_000);
+  const fleets = useFleet();
+  const setUp = (options: { appendOnly?: boolean } = {}): Promise<Fleet> => fleets.start(options);
 
   it('parallel: three agents each move their own work tree to the pushed commit; the hub records every host', async () => {
     const fleet = await setUp();
@@ -97,7 +84,7 @@ describeWithRedis('a fleet: one push, many hosts, and its guarantees', () => {
       ['web-2', 'failed', 'host offline'],
     ]);
     expect(deployment.hosts[0].headAfter).toBe(sha);
-    expect(await jobsIn(redis!, 'web-2')).toEqual([]);
+    expect(await jobsIn(fleets.redis, 'web-2')).toEqual([]);
   }, 120_000);
 
   it('a job carries only the target id, the deployment id and the commit', async () => {
@@ -105,8 +92,8 @@ describeWithRedis('a fleet: one push, many hosts, and its guarantees', () => {
     await fleet.startHub({ hosts: ['web-1'] });
     const { sha, deploymentId } = await fleet.push();
 
-    await waitFor('the job is in Redis', async () => (await jobsIn(redis!, 'web-1')).length === 1, WAIT_MS);
-    const [job] = await jobsIn(redis!, 'web-1');
+    await waitFor('the job is in Redis', async () => (await jobsIn(fleets.redis, 'web-1')).length === 1, WAIT_MS);
+    const [job] = await jobsIn(fleets.redis, 'web-1');
     expect(JSON.parse(job.data)).toEqual({ target: 'site', deployment: deploymentId, commit: sha });
     expect(job.name).toBe('deploy');
   }, 120_000);
@@ -176,7 +163,7 @@ describeWithRedis('a fleet: one push, many hosts, and its guarantees', () => {
     await waitFor(
       'both jobs are in Redis',
       async () => {
-        const jobs = [...(await jobsIn(redis!, 'web-1')), ...(await jobsIn(redis!, 'web-2'))];
+        const jobs = [...(await jobsIn(fleets.redis, 'web-1')), ...(await jobsIn(fleets.redis, 'web-2'))];
         return jobs.length === 2;
       },
       WAIT_MS,
@@ -184,9 +171,9 @@ describeWithRedis('a fleet: one push, many hosts, and its guarantees', () => {
 
     fleet.hub!.stop();
     await fleet.hub!.exitCode();
-    await redis!.stop('SIGKILL');
-    await redis!.launch();
-    expect((await jobsIn(redis!, 'web-1')).length + (await jobsIn(redis!, 'web-2')).length).toBe(2);
+    await fleets.redis.stop('SIGKILL');
+    await fleets.redis.launch();
+    expect((await jobsIn(fleets.redis, 'web-1')).length + (await jobsIn(fleets.redis, 'web-2')).length).toBe(2);
 
     await fleet.launchHub();
     const agents = [await fleet.addAgent('web-1'), await fleet.addAgent('web-2')];
@@ -200,13 +187,13 @@ describeWithRedis('a fleet: one push, many hosts, and its guarantees', () => {
     const fleet = await setUp();
     await fleet.startHub({ hosts: ['web-1', 'web-2'] });
     const agents = [await fleet.addAgent('web-1'), await fleet.addAgent('web-2')];
-    await redis!.stop('SIGKILL');
+    await fleets.redis.stop('SIGKILL');
 
     const pushes = [];
     for (let n = 0; n < 4; n++) pushes.push(await fleet.push());
     expect(pushes.map((push) => push.status)).toEqual([202, 202, 202, 202]);
 
-    await redis!.launch();
+    await fleets.redis.launch();
     const newest = pushes[3];
     const deployment = await fleet.settled(newest.deploymentId, WAIT_MS);
 
