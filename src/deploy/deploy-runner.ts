@@ -14,7 +14,7 @@ import type { LiveLog } from './live-log.js';
 import { LiveLogs } from './live-logs.js';
 import { OutcomeRecorder, type Outcome } from './outcome-recorder.js';
 import { ReleaseDeploy } from './release-deploy.js';
-import { RollbackRunner } from './rollback-runner.js';
+import { InPlaceRollback } from './in-place-rollback.js';
 import { WorkTreeUpdate } from './work-tree-update.js';
 
 // Where it was first defined; kept for the code that imports it from here.
@@ -30,7 +30,6 @@ export class DeployRunner {
   private readonly logger = new Logger('Deploy');
   private readonly live: LiveLogs;
   private readonly outcomes: OutcomeRecorder;
-  private readonly rollbacks: RollbackRunner;
 
   constructor(
     @Inject(GitServices) private readonly gits: GitServices,
@@ -40,7 +39,6 @@ export class DeployRunner {
   ) {
     this.live = new LiveLogs(store.logs, events);
     this.outcomes = new OutcomeRecorder(store, events);
-    this.rollbacks = new RollbackRunner(gits, store);
   }
 
   /** The output so far of a running deployment (the stored log lags up to a second). */
@@ -96,7 +94,8 @@ export class DeployRunner {
   ): Promise<Outcome> {
     const label = describe(deployment);
     const git = this.gits.for(target.repoPath);
-    const update = new WorkTreeUpdate(git, this.store, { deployBranch: target.branch, pullStrategy: target.strategy });
+    const policy = { deployBranch: target.branch, pullStrategy: target.strategy };
+    const update = new WorkTreeUpdate(git, this.store, policy);
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), target.timeoutMs);
     let headBefore: string | null = null;
@@ -108,11 +107,12 @@ export class DeployRunner {
       ...deploymentFields(deployment),
     });
     try {
-      if (deployment.trigger === 'rollback') {
-        const commit = await this.rollbacks.run(target, deployment, { signal: deadline.signal, log });
-        return { status: 'succeeded', headBefore: commit.headBefore, headAfter: commit.headAfter };
-      }
-      const commit = await update.run(deployment, { signal: deadline.signal, output: log.append }, afterAnother);
+      // A rollback moves the work tree back instead of fetching; the command runs as for any deployment.
+      const step = { signal: deadline.signal, output: log.append };
+      const commit =
+        deployment.trigger === 'rollback'
+          ? await new InPlaceRollback(git, this.store, policy).run(deployment, step)
+          : await update.run(deployment, step, afterAnother);
       ({ headBefore, headAfter } = commit);
       const command = target.command;
       if (command !== undefined) {

@@ -135,7 +135,7 @@ export class ReleaseDeploy {
 
   /** A rollback: no fetch, no build; `current` back to the release of the deployment it names. */
   private async rollback(run: Run): Promise<void> {
-    const { deployment, layout, log } = run;
+    const { deployment, log } = run;
     const release = await this.releaseToReturnTo(run);
     this.steps.begin(deployment.id, release.name, run.previous?.name ?? null);
     log.append(`hookdeploy: rollback to release ${release.name}\n`);
@@ -149,18 +149,17 @@ export class ReleaseDeploy {
       headAfter: sha,
       requestedSha: deployment.requestedSha ?? sha,
     };
-    await access(layout.release(release.name));
     await goLive({ ...this.goLiveOf(run), release, commit });
     run.heads.after = release.sha;
   }
 
   /** The release of the deployment a rollback names: it must have succeeded and its directory still exist. */
   private async releaseToReturnTo(run: Run): Promise<ReleaseRef> {
-    const of = this.steps.get(run.deployment.id)?.rollbackOf ?? null;
+    const of = run.deployment.rollbackOf ?? null;
     if (of === null) throw new DeployFailure('this rollback names no deployment to return to');
     const name = this.steps.get(of)?.release ?? null;
-    const built =
-      name === null ? undefined : this.steps.deployments([releaseDeploymentId(name)!]).get(releaseDeploymentId(name)!);
+    const builtBy = name === null ? undefined : releaseDeploymentId(name);
+    const built = builtBy === undefined ? undefined : this.steps.deployments([builtBy]).get(builtBy);
     if (name === null || built?.status !== 'succeeded') {
       throw new DeployFailure(`deployment ${of} has no release that succeeded to return to`);
     }
@@ -169,7 +168,10 @@ export class ReleaseDeploy {
       () => false,
     );
     if (!exists) throw new DeployFailure(`release ${name} of deployment ${of} was pruned`);
-    return { name, sha: await this.commitOf(run.git, name) };
+    // The deployment that built it recorded its commit: git is asked only when that record says otherwise.
+    const short = name.slice(name.indexOf('-') + 1);
+    const sha = built.headAfter?.startsWith(short) ? built.headAfter : await this.commitOf(run.git, name);
+    return { name, sha };
   }
 
   private goLiveOf(run: Run) {

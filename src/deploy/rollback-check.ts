@@ -1,13 +1,13 @@
-import { join } from 'node:path';
 import type { DeploymentSummary } from '../domain/deployment.js';
 import type { Target } from '../domain/target.js';
+import { ReleaseLayout } from '../releases/release-layout.js';
 
 /** A deployment a rollback can return to: it succeeded and says where it left the work tree. */
 export type RollbackSource = DeploymentSummary & { headAfter: string };
 
 /** Where a release mode deployment's release lives: `<release.path>/releases/<name>`. */
 export function releaseDirectory(target: Target, release: string): string | undefined {
-  return target.release === undefined ? undefined : join(target.release.path, 'releases', release);
+  return target.release === undefined ? undefined : new ReleaseLayout(target.release.path).release(release);
 }
 
 /**

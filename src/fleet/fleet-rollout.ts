@@ -117,8 +117,8 @@ export class FleetRollouts {
       ends.push(end);
       if (end === 'stopped') return ends;
       if (end !== 'succeeded') {
-        const row = this.store.hosts.records(deployment.id).find((each) => each.host === record.host);
-        stoppedBy = `${record.host} ${end === 'skipped' ? 'was skipped' : 'failed'}${row?.error ? ` (${row.error})` : ''}`;
+        // setHost() keeps `record` as the row is: its error is the one just recorded.
+        stoppedBy = `${record.host} ${end === 'skipped' ? 'was skipped' : 'failed'}${record.error ? ` (${record.error})` : ''}`;
       }
     }
     return ends;
@@ -149,7 +149,7 @@ export class FleetRollouts {
       const newer = this.newerDeployment(deployment);
       if (newer !== undefined) return this.superseded(record, newer, log);
       try {
-        const current = this.store.deployments.update(deployment.id, {});
+        const current = this.store.deployments.summaryOf(deployment.id);
         await this.queues.add(host, jobId, {
           target: target.id,
           deployment: deployment.id,
@@ -193,7 +193,7 @@ export class FleetRollouts {
       if (view?.state === 'missing') {
         // Handed over, then lost (a Redis restarted without persistence): hand it over again.
         try {
-          const current = this.store.deployments.update(deployment.id, {});
+          const current = this.store.deployments.summaryOf(deployment.id);
           await this.queues.add(host, jobId, {
             target: target.id,
             deployment: deployment.id,
@@ -284,7 +284,7 @@ export class FleetRollouts {
       log.append(`hookdeploy: ${record.host}: running\n`);
     }
     // The dashboard hears of a host's change through the deployment's status event.
-    this.events.statusChanged(this.store.deployments.update(record.deploymentId, {}));
+    this.events.statusChanged(this.store.deployments.summaryOf(record.deploymentId));
   }
 
   private finish(deployment: DeploymentSummary, log: LiveLog): DeploymentSummary {

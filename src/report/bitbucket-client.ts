@@ -11,6 +11,17 @@ export const BITBUCKET_STATES: Record<ReportState, string> = {
   failure: 'FAILED',
 };
 
+/** What both editions' build status takes; Cloud adds `refname`, Data Center `ref`. */
+export function bitbucketBuildStatus(report: StatusReport): Record<string, unknown> {
+  return {
+    key: statusContext(report.targetId),
+    state: BITBUCKET_STATES[report.state],
+    name: statusContext(report.targetId),
+    url: report.url,
+    description: report.description,
+  };
+}
+
 /**
  * Bitbucket Cloud's build status:
  * `POST /repositories/{workspace}/{repo_slug}/commit/{commit}/statuses/build` under
@@ -26,14 +37,7 @@ export class BitbucketClient extends CommitStatusClient {
     return {
       url: `${this.apiUrl}/repositories/${encodeURIComponent(workspace)}/${encodeURIComponent(slug)}/commit/${report.sha}/statuses/build`,
       headers: { authorization: this.token.includes(':') ? basicAuth(this.token) : `Bearer ${this.token}` },
-      body: {
-        key: statusContext(report.targetId),
-        state: this.states[report.state],
-        name: statusContext(report.targetId),
-        url: report.url,
-        description: report.description,
-        refname: branchName(report.ref),
-      },
+      body: { ...bitbucketBuildStatus(report), refname: branchName(report.ref) },
     };
   }
 }

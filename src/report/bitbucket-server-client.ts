@@ -1,6 +1,6 @@
-import { BITBUCKET_STATES } from './bitbucket-client.js';
+import { BITBUCKET_STATES, bitbucketBuildStatus } from './bitbucket-client.js';
 import { CommitStatusClient, type StatusRequest } from './commit-status-client.js';
-import { ownerAndName, statusContext, type StatusReport } from './status-report.js';
+import { ownerAndName, type StatusReport } from './status-report.js';
 
 /**
  * Bitbucket Data Center's build status (7.4 and later):
@@ -16,14 +16,7 @@ export class BitbucketServerClient extends CommitStatusClient {
     return {
       url: `${this.apiUrl}/rest/api/latest/projects/${encodeURIComponent(project)}/repos/${encodeURIComponent(slug)}/commits/${report.sha}/builds`,
       headers: { authorization: `Bearer ${this.token}` },
-      body: {
-        key: statusContext(report.targetId),
-        state: this.states[report.state],
-        name: statusContext(report.targetId),
-        url: report.url,
-        description: report.description,
-        ref: report.ref,
-      },
+      body: { ...bitbucketBuildStatus(report), ref: report.ref },
     };
   }
 }

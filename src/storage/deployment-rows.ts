@@ -69,7 +69,7 @@ export function toSummaries(statements: PreparedStatements, rows: DeploymentRow[
     error: row.error,
     release: row.release,
     report: row.report,
-    // Only a rollback has it: the other deployments answer as they always did.
-    ...(row.trigger === 'rollback' && row.rollback_of !== null ? { rollbackOf: row.rollback_of } : {}),
+    // Only a rollback has it (nothing else writes rollback_of): the others answer as they always did.
+    ...(row.rollback_of !== null ? { rollbackOf: row.rollback_of } : {}),
   }));
 }

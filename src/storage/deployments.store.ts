@@ -86,6 +86,11 @@ export class DeploymentsStore {
 
   update(id: number, changes: DeploymentChanges): DeploymentSummary {
     this.set(id, changes);
+    return this.summaryOf(id);
+  }
+
+  /** The deployment without its log, as the lists show it; throws when there is none. */
+  summaryOf(id: number): DeploymentSummary {
     const deployment = this.summary(id);
     if (!deployment) throw new Error(`no deployment ${id}`);
     return deployment;

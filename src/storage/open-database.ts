@@ -53,13 +53,18 @@ function migrate(db: Db): void {
   if (version > MIGRATIONS.length) {
     throw new Error(`its schema version ${version} is newer than this hookdeploy knows (${MIGRATIONS.length})`);
   }
-  // A step may rebuild a table (SQLite's way to change a CHECK): with foreign keys on, its
-  // DROP would cascade into the rows that reference it. The pragma is a no-op inside a
-  // transaction, so it is switched around it, and the keys are checked before the commit.
-  db.pragma('foreign_keys = OFF');
-  try {
+  if (version === MIGRATIONS.length) {
     // BEGIN IMMEDIATE even with nothing to do: it proves the file is writable at boot,
     // not at the first push.
+    db.transaction(() => undefined).immediate();
+    return;
+  }
+  // A step may rebuild a table (SQLite's way to change a CHECK): with foreign keys on, its
+  // DROP would cascade into the rows that reference it. The pragma is a no-op inside a
+  // transaction, so it is switched around it, and the keys are checked before the commit
+  // (a scan of every referencing table: only when a step ran, never at an ordinary boot).
+  db.pragma('foreign_keys = OFF');
+  try {
     db.transaction(() => {
       for (let step = version; step < MIGRATIONS.length; step++) db.exec(MIGRATIONS[step]!);
       const broken = db.pragma('foreign_key_check') as unknown[];

@@ -7,14 +7,11 @@ export interface ReleaseSteps {
   release: string | null;
   /** What `current` pointed at before its switch: where a failure switches back to. */
   previousRelease: string | null;
-  /** A rollback: the deployment whose release it returns to. */
-  rollbackOf: number | null;
 }
 
 interface StepsRow {
   release: string | null;
   previous_release: string | null;
-  rollback_of: number | null;
 }
 
 /**
@@ -33,9 +30,9 @@ export class ReleaseStepsStore {
 
   get(deploymentId: number): ReleaseSteps | undefined {
     const row = this.statements
-      .sql('SELECT release, previous_release, rollback_of FROM deployments WHERE id = ?')
+      .sql('SELECT release, previous_release FROM deployments WHERE id = ?')
       .get(deploymentId) as StepsRow | undefined;
-    return row && { release: row.release, previousRelease: row.previous_release, rollbackOf: row.rollback_of };
+    return row && { release: row.release, previousRelease: row.previous_release };
   }
 
   /** The status and the commit reached of each deployment that still has a record. */

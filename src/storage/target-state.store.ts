@@ -33,13 +33,14 @@ export class TargetStateStore {
 
   /** Pauses the target with `reason`, now; replaces the reason and time of a pause already in place. */
   pause(target: string, reason: string): TargetState {
+    const at = new Date().toISOString();
     this.statements
       .sql(
         `INSERT INTO target_state (target, paused, paused_at, paused_reason) VALUES (@target, 1, @at, @reason)
            ON CONFLICT (target) DO UPDATE SET paused = 1, paused_at = @at, paused_reason = @reason`,
       )
-      .run({ target, at: new Date().toISOString(), reason });
-    return this.get(target);
+      .run({ target, at, reason });
+    return { paused: true, pausedAt: at, pausedReason: reason };
   }
 
   resume(target: string): TargetState {

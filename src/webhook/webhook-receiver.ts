@@ -68,8 +68,8 @@ export class WebhookReceiver {
             target,
             { deliveryId: delivery.id, event: delivery.event, receivedAt, ref: push.ref, sha: push.after },
             // The deploy starts after the answer is written, not before (see TargetQueue.accept);
-            // a client gone meanwhile changes nothing.
-            finished(res).catch(() => undefined),
+            // a client gone meanwhile changes nothing (accept() ignores a failed answer).
+            finished(res),
           );
         } catch (error) {
           if (error instanceof UnknownTargetError) throw httpError(404, error.message);

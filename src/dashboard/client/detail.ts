@@ -96,7 +96,8 @@ export class DeploymentDetail {
       this.append(deployment.log ?? '');
       setText(this.live, '');
     } else {
-      this.stream(id, generation);
+      // A fleet deployment has its host rows from the start (written with it): only then are they read again.
+      this.stream(id, generation, deployment.hosts !== undefined);
     }
   }
 
@@ -112,7 +113,7 @@ export class DeploymentDetail {
     if (!this.pane.hidden) tickTimes(this.fields);
   }
 
-  private stream(id: number, generation: number): void {
+  private stream(id: number, generation: number, fleet: boolean): void {
     const source = new EventSource(eventsUrl(id));
     this.source = source;
     setText(this.live, 'connecting…');
@@ -126,7 +127,7 @@ export class DeploymentDetail {
       const deployment = JSON.parse((event as MessageEvent<string>).data) as Deployment;
       this.update(deployment);
       this.hooks.changed();
-      this.readHosts(id, generation);
+      if (fleet) this.readHosts(id, generation);
       if (isFinished(deployment.status)) {
         // The server ends the stream after the final status; EventSource would reconnect forever.
         source.close();

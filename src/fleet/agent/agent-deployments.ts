@@ -69,7 +69,7 @@ export class AgentDeployments {
       const timer = setInterval(flush, LOG_FLUSH_MS);
       const unsubscribe = this.events.subscribe(id, { log: gather, status: () => undefined });
       try {
-        const finished = await this.runner.run(target, this.store.deployments.update(id, {}));
+        const finished = await this.runner.run(target, this.store.deployments.summaryOf(id));
         return {
           status: finished.status === 'succeeded' ? 'succeeded' : 'failed',
           headBefore: finished.headBefore,
